@@ -1,0 +1,95 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeSignedBatch, encodeSignedBatch, type EventBatch } from '@vigil/schema';
+import { createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from './ca.ts';
+import { loadOrCreateCa, loadOrEnrollLocalEdge } from './pki-files.ts';
+import { SequenceCounter } from './sequence-counter.ts';
+import { SequenceTracker } from './sequence-tracker.ts';
+import { BatchSigner } from './signer.ts';
+import { BatchVerifier } from './verifier.ts';
+
+const ca = createCertificateAuthority();
+const edgeKeys = generateRsaKeyPair();
+const identity = { edgeId: 'edge-1', privateKeyPem: edgeKeys.privateKeyPem, certificatePem: issueEdgeCertificate(ca, { edgeId: 'edge-1', publicKeyPem: edgeKeys.publicKeyPem }) };
+
+function batch(overrides: Partial<EventBatch> = {}): EventBatch {
+  return { edgeId: 'edge-1', bootId: 'boot-a', sequence: 7n, sentAtMs: 1_700_000_000_000, events: [Buffer.from('{"message":"hi"}')], ...overrides };
+}
+
+describe('batch signatures', () => {
+  const signer = new BatchSigner(identity);
+  const verifier = new BatchVerifier({ caCertificatePem: ca.certificatePem });
+
+  it('verifies a batch signed by an enrolled edge and returns its content', () => {
+    const result = verifier.verify(signer.sign(batch()));
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.edgeId).toBe('edge-1');
+    expect(result.batch.sequence).toBe(7n);
+    expect(Buffer.from(result.batch.events[0]!).toString()).toBe('{"message":"hi"}');
+    expect(result.keyId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rejects a batch whose content was changed after signing', () => {
+    const signed = decodeSignedBatch(signer.sign(batch()));
+    const tampered = Buffer.from(signed.batch);
+    const at = tampered.length - 3;
+    tampered.writeUInt8(tampered.readUInt8(at) ^ 0x01, at);
+    const result = verifier.verify(encodeSignedBatch({ ...signed, batch: tampered }));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE');
+  });
+
+  it('rejects an edge whose certificate comes from another CA', () => {
+    const otherCa = createCertificateAuthority({ commonName: 'Rogue CA' });
+    const keys = generateRsaKeyPair();
+    const rogue = new BatchSigner({ edgeId: 'edge-1', privateKeyPem: keys.privateKeyPem, certificatePem: issueEdgeCertificate(otherCa, { edgeId: 'edge-1', publicKeyPem: keys.publicKeyPem }) });
+    const result = verifier.verify(rogue.sign(batch()));
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe('VIGIL_ERR_PROVENANCE_UNKNOWN_EDGE');
+  });
+
+  it('rejects a revoked edge and garbage bytes', () => {
+    const strict = new BatchVerifier({ caCertificatePem: ca.certificatePem, isRevoked: (edgeId) => edgeId === 'edge-1' });
+    const revoked = strict.verify(signer.sign(batch()));
+    expect(!revoked.ok && revoked.error.code).toBe('VIGIL_ERR_PROVENANCE_REVOKED');
+    const garbage = verifier.verify(Buffer.from('not a protobuf at all'));
+    expect(!garbage.ok && garbage.error.code).toBe('VIGIL_ERR_PROVENANCE_MALFORMED');
+  });
+});
+
+describe('files and sequences', () => {
+  it('creates the CA and a local edge identity once, with private keys readable by the owner only', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-pki-'));
+    const first = loadOrCreateCa(join(dir, 'pki'));
+    expect(loadOrCreateCa(join(dir, 'pki')).certificatePem).toBe(first.certificatePem);
+    const edge = loadOrEnrollLocalEdge(join(dir, 'edge'), first, 'local');
+    expect(loadOrEnrollLocalEdge(join(dir, 'edge'), first, 'local').certificatePem).toBe(edge.certificatePem);
+    expect(statSync(join(dir, 'pki', 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'edge', 'edge.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps sequence numbers increasing across restarts', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'vigil-seq-')), 'sequence');
+    const first = new SequenceCounter(path, 3);
+    const seen = [first.next(), first.next(), first.next(), first.next()];
+    const restarted = new SequenceCounter(path, 3);
+    expect(restarted.next()).toBeGreaterThan(seen[3]!);
+  });
+
+  it('tells in-order, gaps, replays and redeliveries apart', () => {
+    const tracker = new SequenceTracker();
+    const at = (offset: number) => ({ topic: 'vigil.events', partition: 0, offset: String(offset) });
+    expect(tracker.observe('e', 'b1', 1n, at(0)).kind).toBe('in-order');
+    expect(tracker.observe('e', 'b1', 2n, at(1)).kind).toBe('in-order');
+    expect(tracker.observe('e', 'b1', 2n, at(1)).kind).toBe('redelivery');
+    expect(tracker.observe('e', 'b1', 5n, at(2))).toEqual({ kind: 'gap', missing: 2n });
+    expect(tracker.observe('e', 'b1', 4n, at(3)).kind).toBe('replay');
+    expect(tracker.observe('e', 'b2', 10_001n, at(4)).kind).toBe('new-boot');
+    const copy = new SequenceTracker();
+    copy.restore(tracker.snapshot());
+    expect(copy.observe('e', 'b2', 10_001n, at(4)).kind).toBe('redelivery');
+  });
+});

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { date, float, keyword, keywords, long } from './ecs-types.ts';
+
+/**
+ * An alert is a document of its own (`event.kind: alert`). The engine creates and updates it
+ * (an ongoing attack updates one alert: count, last seen, more event ids); analysts change
+ * its lifecycle fields (status, assignee, comments), which the engine never overwrites.
+ */
+
+export const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
+export const ALERT_SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+export type AlertStatus = (typeof ALERT_STATUSES)[number];
+export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
+
+/** ECS `event.severity` numbers for each Sigma level (the scale Elastic's detection engine uses). */
+export const SEVERITY_SCORE: Readonly<Record<AlertSeverity, number>> = {
+  informational: 0,
+  low: 21,
+  medium: 47,
+  high: 73,
+  critical: 99,
+};
+
+/** The most event ids an alert keeps; `count` still counts every event. */
+export const MAX_ALERT_EVENT_IDS = 500;
+
+const comment = z.object({ at: date(), author: keyword(), text: z.string().min(1).max(10_000) }).strict();
+const historyEntry = z
+  .object({ at: date(), actor: keyword(), field: keyword(), from: z.string().nullable(), to: z.string().nullable() })
+  .strict();
+
+export const alertSchema = z
+  .object({
+    id: keyword(),
+    '@timestamp': date(),
+    message: z.string(),
+    event: z
+      .object({
+        kind: z.literal('alert'),
+        severity: long(),
+        risk_score: float(),
+        created: date(),
+        category: keywords().optional(),
+        dataset: keyword().optional(),
+      })
+      .strict(),
+    rule: z
+      .object({
+        id: keyword(),
+        name: keyword(),
+        description: z.string().optional(),
+        reference: keyword().optional(),
+        tags: keywords().optional(),
+        type: keyword(),
+      })
+      .strict(),
+    threat: z
+      .object({
+        framework: keyword(),
+        tactic: z.object({ id: keywords(), name: keywords() }).strict().optional(),
+        technique: z.object({ id: keywords(), name: keywords().optional() }).strict(),
+      })
+      .strict()
+      .optional(),
+    vigil: z
+      .object({
+        alert: z
+          .object({
+            severity: z.enum(ALERT_SEVERITIES),
+            status: z.enum(ALERT_STATUSES),
+            assignee: keyword().nullable(),
+            dedup_key: keyword(),
+            /** The group-by values that identify this alert's subject (e.g. the attacking source.ip). */
+            group: z.record(z.string(), z.string()),
+            count: long(),
+            first_seen: date(),
+            last_seen: date(),
+            event_ids: keywords(),
+            comments: z.array(comment),
+            history: z.array(historyEntry),
+          })
+          .strict(),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type Alert = z.infer<typeof alertSchema>;
+export type AlertComment = z.infer<typeof comment>;
+export type AlertHistoryEntry = z.infer<typeof historyEntry>;

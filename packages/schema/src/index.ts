@@ -1,0 +1,6 @@
+export * from './ecs-types.ts';
+export * from './ecs.ts';
+export * from './alert.ts';
+export * from './envelope.ts';
+export * from './event-id.ts';
+export * from './topics.ts';
