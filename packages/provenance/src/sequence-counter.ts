@@ -25,8 +25,10 @@ export class SequenceCounter {
   /** The next sequence number; reserves a new block on disk (synchronously, durably) when needed. */
   next(): bigint {
     if (this.#next > this.#reservedUpTo) {
-      this.#reservedUpTo = this.#next - 1n + this.#blockSize;
-      writeFileAtomic(this.#path, this.#reservedUpTo.toString());
+      const reserved = this.#next - 1n + this.#blockSize;
+      // Only a block that is on disk may be handed out: otherwise a restart could repeat numbers.
+      writeFileAtomic(this.#path, reserved.toString());
+      this.#reservedUpTo = reserved;
     }
     return this.#next++;
   }

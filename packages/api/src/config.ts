@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { host, port } from '@vigil/runtime';
+
+/** Configuration of the API role's HTTP server (REST API, dashboard, health and metrics). */
+export const apiConfigSchema = z
+  .object({
+    host: host().default('0.0.0.0').describe('Address the API and dashboard listen on.'),
+    port: port().default(8080).describe('TCP port of the API and dashboard; 0 picks a free port.'),
+    sessionTtlMs: z
+      .number()
+      .int()
+      .min(60_000)
+      .default(8 * 60 * 60 * 1000)
+      .describe('How long a login token stays valid, in milliseconds.'),
+    maxRequestBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024)
+      .describe('Largest request body accepted, in bytes; larger requests get 413.'),
+    trustProxy: z
+      .boolean()
+      .default(false)
+      .describe('Trust X-Forwarded-For from a reverse proxy, so login limits and logs see the client address.'),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(30_000)
+      .describe('Time a client has to send a whole request, in milliseconds.'),
+    loginMaxFailures: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe('Failed logins allowed per username and client address within loginWindowMs before 429.'),
+    loginWindowMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(15 * 60 * 1000)
+      .describe('Window over which failed logins are counted, in milliseconds.'),
+    dashboard: z.boolean().default(true).describe('Serve the web dashboard at `/`.'),
+  })
+  .strict()
+  .describe('API role: REST API, authentication and the dashboard.');
+
+/** Parsed API configuration. */
+export type ApiConfig = z.output<typeof apiConfigSchema>;
+/** API configuration as written by a user (defaults not yet applied). */
+export type ApiConfigInput = z.input<typeof apiConfigSchema>;

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PASSWORDS, createTestApi, type TestApi } from './testing/harness.ts';
+
+/** The dashboard in a real browser (Debian's Chromium) against a real API server. */
+
+let api: TestApi;
+let browser: Browser;
+let baseUrl: string;
+
+beforeAll(async () => {
+  api = await createTestApi();
+  await api.server.start();
+  baseUrl = `http://127.0.0.1:${api.server.addresses()[0]!.port}`;
+  browser = await chromium.launch({ executablePath: process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.close();
+});
+
+/** Opens the dashboard, failing the test on any console error, CSP violation or dialog. */
+async function open(): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    // The browser logs every HTTP error answer; the tests provoke some (bad query, wrong password) on purpose.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog opened: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(baseUrl + '/');
+  return { page, problems };
+}
+
+async function login(page: Page, username: keyof typeof PASSWORDS): Promise<void> {
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(PASSWORDS[username]);
+  await page.getByTestId('login-submit').click();
+}
+
+describe('dashboard', () => {
+  it('logs in, lists alerts, acknowledges and closes one, and shows an alert\'s raw events as text', async () => {
+    const { page, problems } = await open();
+    await login(page, 'alice');
+    const rows = page.getByTestId('alert-row');
+    await expect.poll(() => rows.count()).toBe(2);
+    const bruteForce = rows.filter({ hasText: 'SSH brute force' });
+    await expect.poll(() => bruteForce.textContent()).toContain('high');
+    expect(await bruteForce.textContent()).toContain('2025-03-14 09:26:10Z');
+
+    await bruteForce.getByTestId('alert-ack').click();
+    await expect.poll(() => bruteForce.getByTestId('alert-status').textContent()).toBe('acknowledged');
+    expect((await api.store.getAlert('alert-ssh-bruteforce-203.0.113.50'))?.vigil.alert.history.at(-1)).toMatchObject({ actor: 'alice', to: 'acknowledged' });
+    await bruteForce.getByTestId('alert-close').click();
+    await expect.poll(() => bruteForce.getByTestId('alert-status').textContent()).toBe('closed');
+
+    const probe = rows.filter({ hasText: 'XSS probe' });
+    expect(await probe.getByTestId('alert-message').textContent()).toBe('Script tag in URL from 198.51.100.23: <script>alert(1)</script>');
+    await probe.click();
+    const raw = page.getByTestId('alert-detail').getByTestId('event-raw');
+    await expect.poll(() => raw.count()).toBe(1);
+    expect(await raw.textContent()).toBe('198.51.100.23 - - [14/Mar/2025:09:30:01 +0000] "GET /search?q=<script>alert(1)</script> HTTP/1.1" 404 153 "-" "curl/8.5.0"');
+    expect(await page.locator('#alert-detail script').count()).toBe(0);
+
+    await bruteForce.click();
+    await expect.poll(() => raw.count()).toBe(5);
+    expect(await raw.first().textContent()).toContain('Failed password for invalid user admin from 203.0.113.50');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('searches events and shows a bad query\'s error', async () => {
+    const { page, problems } = await open();
+    await login(page, 'victor');
+    await expect.poll(() => page.getByTestId('alert-row').count()).toBe(2);
+
+    await page.getByTestId('search-input').fill('source.ip:203.0.113.50 user.name:ubuntu');
+    await page.getByTestId('search-submit').click();
+    await expect.poll(() => page.getByTestId('search-total').textContent()).toBe('1 event');
+    const row = page.getByTestId('search-row');
+    expect(await row.locator('td').allTextContents()).toEqual([
+      '2025-03-14 09:26:19Z',
+      'web-1',
+      '203.0.113.50',
+      'ubuntu',
+      'Failed password for invalid user ubuntu from 203.0.113.50 port 51003 ssh2',
+    ]);
+
+    await page.getByTestId('search-input').fill('message:"Failed password');
+    await page.getByTestId('search-submit').click();
+    await expect.poll(() => page.getByTestId('search-error').textContent()).toContain('unterminated quoted phrase');
+    expect(await page.getByTestId('search-row').count()).toBe(0);
+
+    await page.getByTestId('search-input').fill('url.original:*script*');
+    await page.getByTestId('search-submit').click();
+    await expect.poll(() => page.getByTestId('search-row').count()).toBe(1);
+    expect(await page.getByTestId('search-row').locator('td').last().textContent()).toBe('GET /search?q=<script>alert(1)</script> HTTP/1.1 404');
+    expect(await page.getByTestId('search-error').textContent()).toBe('');
+
+    // A viewer sees alerts but cannot triage them.
+    expect(await page.getByTestId('alert-ack').first().isDisabled()).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a failed login and keeps the token only for the session', async () => {
+    const { page } = await open();
+    await page.getByTestId('login-username').fill('alice');
+    await page.getByTestId('login-password').fill('wrong-password');
+    await page.getByTestId('login-submit').click();
+    await expect.poll(() => page.getByTestId('login-error').textContent()).toBe('invalid username or password');
+
+    await login(page, 'alice');
+    await expect.poll(() => page.getByTestId('alert-row').count()).toBe(2);
+    // Page code is passed as strings: this package's TypeScript has no DOM types.
+    expect(await page.evaluate('Object.keys(localStorage)')).toEqual([]);
+    const token = await page.evaluate<string | null>("sessionStorage.getItem('vigil.token')");
+    expect(token).toMatch(/^vgs_/);
+
+    await page.getByTestId('logout').click();
+    await expect.poll(() => page.getByTestId('login-submit').isVisible()).toBe(true);
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('vigil.token')")).toBeNull();
+    expect(await api.auth.authenticate(token!)).toBeNull();
+    await page.close();
+  });
+});

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorBodySchema } from '../routes/schemas.ts';
+import { bearer, createTestApi, type TestApi } from '../testing/harness.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed JSON document, walked by path in assertions
+type Json = Record<string, any>;
+
+let api: TestApi;
+let doc: Json;
+
+beforeAll(async () => {
+  api = await createTestApi();
+  const response = await api.server.app.inject({ url: '/api/v1/openapi.json' });
+  expect(response.statusCode).toBe(200);
+  doc = response.json() as Json;
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+const DASHBOARD_FILES = new Set(['/', '/index.html', '/app.js', '/app.css', '/favicon.svg']);
+
+describe('GET /api/v1/openapi.json', () => {
+  it('is an OpenAPI 3.1 document served without authentication', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('lists every route registered with the server (dashboard files aside)', () => {
+    const registered = api.server.registeredRoutes.filter((route) => route.method !== 'HEAD' && !DASHBOARD_FILES.has(route.url));
+    expect(registered.length).toBeGreaterThanOrEqual(13);
+    for (const { method, url } of registered) {
+      const path = url.replace(/:(\w+)/g, '{$1}');
+      expect(doc.paths[path]?.[method.toLowerCase()], `${method} ${url}`).toBeDefined();
+    }
+    const documented = Object.values(doc.paths).flatMap((operations) => Object.keys(operations as Json));
+    expect(documented).toHaveLength(registered.length);
+  });
+
+  it('marks public routes as such and every other route as needing a bearer token, with 401 and 403 documented', () => {
+    const publicOps = new Set(['login', 'openapi', 'health', 'metrics']);
+    for (const operations of Object.values(doc.paths) as Json[]) {
+      for (const operation of Object.values(operations) as Json[]) {
+        if (publicOps.has(operation.operationId)) {
+          expect(operation.security, operation.operationId).toEqual([]);
+        } else {
+          expect(operation.security, operation.operationId).toEqual([{ bearer: [] }]);
+          expect(Object.keys(operation.responses), operation.operationId).toEqual(expect.arrayContaining(['401', '403']));
+        }
+      }
+    }
+  });
+
+  it('describes parameters and bodies from the routes\' zod schemas', () => {
+    const search = doc.paths['/api/v1/events'].get;
+    expect(search.parameters.map((parameter: Json) => parameter.name)).toEqual(['q', 'from', 'to', 'size', 'cursor']);
+    const size = search.parameters.find((parameter: Json) => parameter.name === 'size');
+    expect(size).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } });
+    expect(size.description).toContain('1 to 1000');
+
+    const alert = doc.paths['/api/v1/alerts/{id}'];
+    expect(alert.get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+    const patch = alert.patch.requestBody.content['application/json'].schema;
+    expect(patch.properties.status.enum).toEqual(['open', 'acknowledged', 'closed']);
+    expect(Object.keys(patch.properties)).toEqual(['status', 'assignee', 'comment']);
+
+    const login = doc.paths['/api/v1/auth/login'].post.requestBody.content['application/json'].schema;
+    expect(login.required).toEqual(['username', 'password']);
+  });
+
+  it('puts shared documents in components and every $ref resolves', () => {
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Alert', 'Event', 'Error', 'ApiKey']));
+    expect(doc.components.schemas.Alert.properties.vigil.properties.alert.properties.status.enum).toEqual(['open', 'acknowledged', 'closed']);
+    const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of new Set(refs)) {
+      const name = /#\/components\/schemas\/([^"]+)"/.exec(ref)?.[1];
+      expect(name, ref).toBeDefined();
+      expect(doc.components.schemas[name!], ref).toBeDefined();
+    }
+  });
+});
+
+describe('responses match the documented schemas', () => {
+  it('for each route exercised with real data', async () => {
+    const admin = await api.login('admin');
+    const requests = [
+      { method: 'GET' as const, url: '/api/v1/events?q=event.outcome:failure&size=3' },
+      { method: 'GET' as const, url: '/api/v1/alerts' },
+      { method: 'GET' as const, url: '/api/v1/alerts/alert-ssh-bruteforce-203.0.113.50' },
+      { method: 'PATCH' as const, url: '/api/v1/alerts/alert-web-xss-probe-198.51.100.23', payload: { assignee: 'alice', comment: 'benign scanner' } },
+      { method: 'POST' as const, url: '/api/v1/api-keys', payload: { name: 'edge-dc3', role: 'ingest' } },
+      { method: 'GET' as const, url: '/api/v1/api-keys' },
+      { method: 'GET' as const, url: '/api/v1/auth/me' },
+      { method: 'GET' as const, url: '/healthz' },
+      { method: 'GET' as const, url: '/api/v1/alerts/nope' },
+      { method: 'GET' as const, url: '/api/v1/events?size=0' },
+    ];
+    for (const request of requests) {
+      const response = await api.server.app.inject({ ...request, headers: bearer(admin) });
+      const route = api.server.routes.find((candidate) => candidate.spec.method === request.method && matches(candidate.spec.url, request.url));
+      expect(route, request.url).toBeDefined();
+      const declared = route!.spec.responses[response.statusCode];
+      if (declared) {
+        const result = declared.schema!.safeParse(response.json());
+        expect(result.success, `${request.method} ${request.url}: ${JSON.stringify(result.error?.issues?.slice(0, 3))}`).toBe(true);
+      } else {
+        expect(response.statusCode).toBeGreaterThanOrEqual(400);
+        expect(Object.keys(doc.paths[route!.spec.url.replace(/:(\w+)/g, '{$1}')][request.method.toLowerCase()].responses)).toContain(String(response.statusCode));
+        expect(errorBodySchema.safeParse(response.json()).success).toBe(true);
+        expect(response.json().error.code).toMatch(/^VIGIL_ERR_[A-Z]+_[A-Z_]+$/);
+      }
+    }
+  });
+});
+
+function matches(template: string, url: string): boolean {
+  const path = url.split('?')[0]!;
+  const pattern = new RegExp(`^${template.replace(/:(\w+)/g, '[^/]+')}$`);
+  return pattern.test(path);
+}

@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { apiErrors } from '../errors.ts';
+import type { AuthRepository } from '../auth/auth-repository.ts';
+import type { LoginLimiter } from '../auth/login-limiter.ts';
+import { ANY_ROLE, roleSchema } from '../auth/roles.ts';
+import { bearerOf, defineRoute, type RouteDefinition } from '../http/route.ts';
+
+export const loginRequestSchema = z
+  .object({
+    username: z.string().min(1).max(256).describe('User name, e.g. `admin`.'),
+    password: z.string().min(1).max(1024).describe('The user\'s password.'),
+  })
+  .strict();
+
+export const loginResponseSchema = z
+  .object({
+    token: z.string().describe('Send as `Authorization: Bearer <token>`.'),
+    expiresAt: z.iso.datetime().describe('When the token stops working.'),
+  })
+  .strict();
+
+export const whoAmISchema = z
+  .object({
+    kind: z.enum(['user', 'api-key']).describe('Whether the bearer is a login session or an API key.'),
+    name: z.string().describe('User name, or the API key\'s name.'),
+    role: roleSchema,
+  })
+  .strict();
+
+/** Login, logout and "who am I". */
+export function authRoutes(deps: {
+  auth: AuthRepository;
+  limiter: LoginLimiter;
+  sessionTtlMs: number;
+  /** Counts failed logins (`vigil_api_login_failures_total`). */
+  loginFailures: { inc(): void };
+}): RouteDefinition[] {
+  const { auth, limiter, sessionTtlMs, loginFailures } = deps;
+  return [
+    defineRoute(
+      {
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        operationId: 'login',
+        summary: 'Log in with a username and password',
+        description: 'Failed attempts are limited per username and client address; over the limit the answer is 429 with Retry-After.',
+        tags: ['auth'],
+        access: 'public',
+        body: loginRequestSchema,
+        responses: { 200: { description: 'Logged in.', schema: loginResponseSchema } },
+        errors: { 401: 'Wrong username or password.', 429: 'Too many failed attempts; see Retry-After.' },
+      },
+      async ({ body, request }) => {
+        const address = request.ip;
+        const retryAfterSeconds = limiter.retryAfterSeconds(body.username, address);
+        if (retryAfterSeconds > 0) throw apiErrors.create('VIGIL_ERR_API_LOGIN_RATE_LIMITED', { retryAfterSeconds });
+        const user = await auth.checkPassword(body.username, body.password);
+        if (!user) {
+          limiter.recordFailure(body.username, address);
+          loginFailures.inc();
+          throw apiErrors.create('VIGIL_ERR_API_LOGIN_FAILED');
+        }
+        limiter.recordSuccess(body.username, address);
+        return auth.createSession(user.username, sessionTtlMs);
+      },
+    ),
+    defineRoute(
+      {
+        method: 'POST',
+        url: '/api/v1/auth/logout',
+        operationId: 'logout',
+        summary: 'End the current login session',
+        description: 'The token stops working at once. Calling it with an API key does nothing; revoke keys instead.',
+        tags: ['auth'],
+        access: ANY_ROLE,
+        responses: { 204: { description: 'Logged out.' } },
+      },
+      async ({ request, reply }) => {
+        const bearer = bearerOf(request.headers.authorization);
+        if (bearer) await auth.deleteSession(bearer);
+        reply.code(204);
+        return undefined;
+      },
+    ),
+    defineRoute(
+      {
+        method: 'GET',
+        url: '/api/v1/auth/me',
+        operationId: 'whoAmI',
+        summary: 'Who the bearer token belongs to',
+        tags: ['auth'],
+        access: ANY_ROLE,
+        responses: { 200: { description: 'The caller.', schema: whoAmISchema } },
+      },
+      async ({ principal }) => ({ kind: principal.kind, name: principal.name, role: principal.role }),
+    ),
+  ];
+}

@@ -1,0 +1,132 @@
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { OncePerInterval, describeError, parseConfig, type Component, type Logger, type Metrics } from '@vigil/runtime';
+import type { Store } from '@vigil/store';
+import { apiConfigSchema, type ApiConfig, type ApiConfigInput } from './config.ts';
+import { apiErrors } from './errors.ts';
+import type { AuthRepository } from './auth/auth-repository.ts';
+import { LoginLimiter } from './auth/login-limiter.ts';
+import { toErrorResponse } from './http/error-response.ts';
+import { buildOpenApiDocument } from './http/openapi.ts';
+import { registerRoutes, type RouteDefinition } from './http/route.ts';
+import { SECURITY_HEADERS } from './http/security-headers.ts';
+import { DASHBOARD_DIR, registerStaticFiles } from './http/static-files.ts';
+import { alertRoutes } from './routes/alerts.ts';
+import { apiKeyRoutes } from './routes/api-keys.ts';
+import { authRoutes } from './routes/auth.ts';
+import { eventRoutes } from './routes/events.ts';
+import { healthRoutes, type HealthCheck } from './routes/health.ts';
+import { openApiRoute } from './routes/openapi.ts';
+
+/** What the API server needs from its host. */
+export interface ApiDeps {
+  readonly store: Store;
+  readonly auth: AuthRepository;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Readiness of the process, for `GET /healthz`. */
+  readonly health: HealthCheck;
+  /** Directory of the dashboard's static files; defaults to this package's `public/`. */
+  readonly dashboardDir?: string;
+}
+
+/** The API role's HTTP server as a component. */
+export interface ApiServer extends Component {
+  /** The fastify instance, for `inject()` in tests. Routes are registered when this is created. */
+  readonly app: FastifyInstance;
+  readonly config: ApiConfig;
+  /** The API routes as declared (what the OpenAPI document lists). */
+  readonly routes: readonly RouteDefinition[];
+  /** Every method and URL registered with fastify, dashboard files included. */
+  readonly registeredRoutes: readonly { method: string; url: string }[];
+  /** Addresses listened on once started. */
+  addresses(): AddressInfo[];
+}
+
+/** Creates the REST API + dashboard server. Nothing listens until `start()`. */
+export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): ApiServer {
+  const config = parseConfig(apiConfigSchema, configInput, 'api configuration');
+  const { store, auth, metrics, logger, health } = deps;
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // No per-request log lines: requests are counted in metrics, and failures logged once per interval.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.maxRequestBytes,
+    trustProxy: config.trustProxy,
+    requestTimeout: config.requestTimeoutMs,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+  });
+
+  const requests = metrics.counter('vigil_api_requests_total', 'API requests answered, by route and HTTP status.', ['route', 'status']);
+  const loginFailures = metrics.counter('vigil_api_login_failures_total', 'Failed logins (wrong username or password).');
+  const oncePerInterval = new OncePerInterval();
+
+  const registeredRoutes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) registeredRoutes.push({ method, url: route.url });
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
+    if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    requests.inc({ route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const response = toErrorResponse(error, config);
+    if (response.internal && oncePerInterval.shouldLog(response.body.error.code)) {
+      // Only the code, route and error text: never headers or bodies, which may carry secrets.
+      request.log.error({ code: response.body.error.code, route: request.routeOptions.url, err: describeError(error) }, 'api request failed');
+    }
+    if (response.retryAfterSeconds !== undefined) reply.header('Retry-After', String(response.retryAfterSeconds));
+    return reply.code(response.status).send(response.body);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const error = apiErrors.create('VIGIL_ERR_API_NOT_FOUND', { method: request.method, url: request.url.split('?')[0] });
+    return reply.code(404).send(toErrorResponse(error, config).body);
+  });
+
+  const limiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
+  const apiRoutes: RouteDefinition[] = [
+    ...authRoutes({ auth, limiter, sessionTtlMs: config.sessionTtlMs, loginFailures }),
+    ...apiKeyRoutes({ auth }),
+    ...eventRoutes({ store }),
+    ...alertRoutes({ store }),
+    ...healthRoutes({ health, metrics }),
+  ];
+  let document: Record<string, unknown> | undefined;
+  const routes = [...apiRoutes];
+  routes.push(
+    openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events and API keys of a Vigil SIEM.' }))),
+  );
+  registerRoutes(app, routes, auth);
+  if (config.dashboard) registerStaticFiles(app, deps.dashboardDir ?? fileURLToPath(DASHBOARD_DIR));
+
+  return {
+    name: 'api',
+    app,
+    config,
+    routes,
+    registeredRoutes,
+    addresses: () => listening(app),
+    async start() {
+      await app.listen({ host: config.host, port: config.port });
+      logger.info({ addresses: listening(app).map((a) => `${a.address}:${a.port}`) }, 'api listening');
+    },
+    async stop() {
+      await app.close();
+    },
+  };
+}
+
+function listening(app: FastifyInstance): AddressInfo[] {
+  return app.addresses().filter((address): address is AddressInfo => typeof address === 'object');
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { rulesCommand } from './rules-command.ts';
+import { startCommand } from './start-command.ts';
+
+const USAGE = `usage: vigil <command>
+
+commands:
+  start                 run edge, engine, indexer and API in one process (embedded bus, SQLite store)
+  rules lint [dir...]   check Sigma rules and report every problem (default: the built-in pack)
+  rules test [dir...]   run the rules' test events and report pass/fail
+  help                  this text
+
+Configuration: environment variables (VIGIL_DATA_DIR, VIGIL_ADMIN_PASSWORD, ...) and an optional
+file named by VIGIL_CONFIG; see docs/configuration.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      await startCommand();
+      return -1;
+    case 'rules':
+      return rulesCommand(rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return 0;
+    default:
+      console.error(`vigil: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`vigil: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,288 @@
+import type { BusProducer } from '@vigil/bus';
+import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
+import { OncePerInterval, backoffDelayMs, describeError, sleep, type Logger, type VigilError } from '@vigil/runtime';
+import { TOPICS, type EcsEvent } from '@vigil/schema';
+import { edgeErrors } from '../errors.ts';
+import type { EdgeMetrics } from '../metrics.ts';
+import type { FlowControl } from '../syslog/flow-control.ts';
+import { sealEvents, type SealContext, type SealedBatch } from './seal.ts';
+
+export interface EventPublisherOptions {
+  producer: BusProducer;
+  signer: BatchSigner;
+  sequence: SequenceCounter;
+  bootId: string;
+  maxBatchEvents: number;
+  maxBatchBytes: number;
+  flushIntervalMs: number;
+  maxInFlightEvents: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  shutdownTimeoutMs: number;
+  metrics: EdgeMetrics;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** A caller waiting for its events to be durable; settled once. */
+interface Ticket {
+  settled: boolean;
+  resolve(): void;
+  reject(error: VigilError): void;
+}
+
+interface QueuedBatch extends SealedBatch {
+  tickets: Ticket[];
+}
+
+/**
+ * The publish path: groups events into batches (closed at `maxBatchEvents`, `maxBatchBytes` or
+ * `flushIntervalMs` after their first event), seals them (sequence, ids, signature) and sends
+ * them to `vigil.events`, keyed by edge id, one batch at a time so sequence numbers reach the
+ * bus in order. A batch the bus rejects is kept and re-sent with backoff; events count as in
+ * flight until the bus has them, which is what the sources' flow control looks at.
+ *
+ * A caller of `publish()` learns when its events are durable. When the bus rejects a send,
+ * every waiting caller is told at once (VIGIL_ERR_EDGE_BUS_UNAVAILABLE) rather than held for an
+ * unbounded time; the events stay queued and are still delivered when the bus recovers, so a
+ * client that retries after that error gets at-least-once delivery.
+ */
+export class EventPublisher implements FlowControl {
+  readonly #options: EventPublisherOptions;
+  readonly #seal: SealContext;
+  readonly #now: () => number;
+  readonly #roomListeners = new Set<() => void>();
+  readonly #idleWaiters: Array<() => void> = [];
+  readonly #abort = new AbortController();
+  readonly #logOnce = new OncePerInterval();
+  #open: EcsEvent[] = [];
+  #openBytes = 0;
+  #openTickets: Ticket[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #queue: QueuedBatch[] = [];
+  #sending = false;
+  #attempt = 0;
+  #sendFailing = false;
+  #sealFailing = false;
+  #retryAt = 0;
+  #inFlight = 0;
+  #full = false;
+  #stopped = false;
+
+  constructor(options: EventPublisherOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#seal = {
+      edgeId: options.signer.edgeId,
+      bootId: options.bootId,
+      signer: options.signer,
+      sequence: options.sequence,
+      maxBatchBytes: options.maxBatchBytes,
+      now: this.#now,
+    };
+  }
+
+  /** Events held that the bus has not acknowledged yet. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** The most events held before sources are paused, dropped or refused. */
+  get maxInFlightEvents(): number {
+    return this.#options.maxInFlightEvents;
+  }
+
+  /** True while the last attempt to seal or send a batch failed. */
+  get failing(): boolean {
+    return this.#sendFailing || this.#sealFailing;
+  }
+
+  /** Seconds a client should wait before retrying (at least 1). */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil((this.#retryAt - this.#now()) / 1000));
+  }
+
+  isFull(): boolean {
+    return this.#inFlight >= this.#options.maxInFlightEvents;
+  }
+
+  onRoom(listener: () => void): () => void {
+    this.#roomListeners.add(listener);
+    return () => this.#roomListeners.delete(listener);
+  }
+
+  /** Queues one event without waiting (syslog: the sender gets no acknowledgement). False when stopped. */
+  enqueue(event: EcsEvent): boolean {
+    if (this.#stopped) {
+      this.#options.metrics.dropped.inc({ reason: 'stopped' });
+      return false;
+    }
+    this.#push(event);
+    this.#closeIfFull();
+    return true;
+  }
+
+  /** Queues events and resolves once every batch holding them is durable on the bus. */
+  publish(events: readonly EcsEvent[]): Promise<void> {
+    if (this.#stopped) return Promise.reject(edgeErrors.create('VIGIL_ERR_EDGE_STOPPING'));
+    if (events.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const ticket: Ticket = { settled: false, resolve, reject };
+      for (let i = 0; i < events.length; i++) {
+        this.#push(events[i]!);
+        // The ticket rides with the batch holding the last event: batches are acknowledged in order.
+        if (i === events.length - 1) this.#openTickets.push(ticket);
+        this.#closeIfFull();
+      }
+    });
+  }
+
+  /** Stops taking events, publishes what is held (for up to shutdownTimeoutMs) and counts what is left as dropped. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#close();
+    const timeout = new AbortController();
+    const drained = new Promise<boolean>((resolve) => {
+      this.#idleWaiters.push(() => resolve(true));
+      this.#notifyIdle();
+    });
+    const timedOut = sleep(this.#options.shutdownTimeoutMs, timeout.signal).then(() => false);
+    const done = await Promise.race([drained, timedOut]);
+    timeout.abort();
+    if (done) return;
+    this.#abort.abort();
+    clearTimeout(this.#timer);
+    const lost = this.#inFlight;
+    this.#options.metrics.dropped.inc({ reason: 'shutdown' }, lost);
+    const error = edgeErrors.create('VIGIL_ERR_EDGE_SHUTDOWN_DROPPED', { count: lost, timeoutMs: this.#options.shutdownTimeoutMs });
+    this.#options.logger.error({ code: error.code, count: lost }, error.message);
+    this.#rejectAll(error);
+    this.#queue = [];
+    this.#open = [];
+    this.#inFlight = 0;
+    this.#options.metrics.inFlight.set(0);
+  }
+
+  #push(event: EcsEvent): void {
+    this.#open.push(event);
+    this.#inFlight++;
+    // An estimate: original + message dominate an event's JSON; sealing enforces the real limit.
+    this.#openBytes += (event.event?.original?.length ?? 0) + (event.message?.length ?? 0) + 512;
+    if (this.#open.length === 1 && this.#timer === undefined) this.#timer = setTimeout(() => this.#close(), this.#options.flushIntervalMs);
+    if (this.#inFlight >= this.#options.maxInFlightEvents) this.#full = true;
+  }
+
+  #closeIfFull(): void {
+    if (this.#open.length >= this.#options.maxBatchEvents || this.#openBytes >= this.#options.maxBatchBytes) this.#close();
+  }
+
+  #close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#open.length === 0 || this.#abort.signal.aborted) return;
+    const events = this.#open;
+    const tickets = this.#openTickets;
+    let sealed: SealedBatch[];
+    try {
+      sealed = sealEvents(events, this.#seal);
+    } catch (error) {
+      this.#sealFailed(error);
+      return;
+    }
+    this.#open = [];
+    this.#openBytes = 0;
+    this.#openTickets = [];
+    if (this.#sealFailing) {
+      this.#sealFailing = false;
+      this.#options.logger.info('batches are being signed again');
+    }
+    for (let i = 0; i < sealed.length; i++) this.#queue.push({ ...sealed[i]!, tickets: i === sealed.length - 1 ? tickets : [] });
+    this.#options.metrics.inFlight.set(this.#inFlight);
+    void this.#drain();
+  }
+
+  /** Sealing failed (sequence file or key unusable): keep the events and try again after a backoff. */
+  #sealFailed(error: unknown): void {
+    const { metrics, logger, retryBaseMs, retryMaxMs } = this.#options;
+    metrics.publishFailures.inc({ stage: 'seal' });
+    this.#sealFailing = true;
+    const delay = Math.max(retryBaseMs, backoffDelayMs(this.#attempt++, retryBaseMs, retryMaxMs));
+    this.#retryAt = this.#now() + delay;
+    const failure = edgeErrors.create('VIGIL_ERR_EDGE_SEAL_FAILED', { reason: describeError(error) });
+    if (this.#logOnce.shouldLog(failure.code)) logger.error({ code: failure.code, retryInMs: delay }, failure.message);
+    this.#rejectAll(failure);
+    this.#timer = setTimeout(() => this.#close(), delay);
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#sending) return;
+    this.#sending = true;
+    const { producer, metrics, logger, retryBaseMs, retryMaxMs } = this.#options;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue[0]!;
+        try {
+          await producer.send(TOPICS.events, [{ key: this.#seal.edgeId, value: batch.bytes }]);
+        } catch (error) {
+          if (this.#abort.signal.aborted) return;
+          metrics.publishFailures.inc({ stage: 'send' });
+          const delay = backoffDelayMs(this.#attempt++, retryBaseMs, retryMaxMs);
+          this.#sendFailing = true;
+          this.#retryAt = this.#now() + delay;
+          const failure = edgeErrors.create('VIGIL_ERR_EDGE_BUS_UNAVAILABLE', { reason: describeError(error) });
+          if (this.#logOnce.shouldLog(failure.code)) {
+            logger.warn({ code: failure.code, sequence: batch.sequence.toString(), attempt: this.#attempt, retryInMs: delay }, failure.message);
+          }
+          this.#rejectAll(failure);
+          await sleep(delay, this.#abort.signal);
+          if (this.#abort.signal.aborted) return;
+          continue;
+        }
+        if (this.#abort.signal.aborted) return;
+        this.#queue.shift();
+        this.#attempt = 0;
+        if (this.#sendFailing) {
+          this.#sendFailing = false;
+          logger.info({ sequence: batch.sequence.toString() }, 'the bus accepts batches again');
+        }
+        this.#inFlight -= batch.count;
+        metrics.batchesPublished.inc();
+        metrics.eventsPublished.inc(batch.count);
+        metrics.inFlight.set(this.#inFlight);
+        for (const ticket of batch.tickets) settle(ticket);
+        this.#checkRoom();
+      }
+    } finally {
+      this.#sending = false;
+      this.#notifyIdle();
+    }
+  }
+
+  #checkRoom(): void {
+    if (!this.#full || this.isFull()) return;
+    this.#full = false;
+    for (const listener of this.#roomListeners) listener();
+  }
+
+  #rejectAll(error: VigilError): void {
+    for (const batch of this.#queue) {
+      for (const ticket of batch.tickets) settle(ticket, error);
+      batch.tickets = [];
+    }
+    for (const ticket of this.#openTickets) settle(ticket, error);
+    this.#openTickets = [];
+  }
+
+  #notifyIdle(): void {
+    if (this.#sending || this.#queue.length > 0 || this.#open.length > 0) return;
+    for (const waiter of this.#idleWaiters.splice(0)) waiter();
+  }
+}
+
+function settle(ticket: Ticket, error?: VigilError): void {
+  if (ticket.settled) return;
+  ticket.settled = true;
+  if (error) ticket.reject(error);
+  else ticket.resolve();
+}

@@ -1,0 +1,59 @@
+import { formatDuration } from '../correlation/timespan.ts';
+import { readPath, scalarText } from '../sigma/event-context.ts';
+import type { SigmaRule } from '../sigma/types.ts';
+
+/**
+ * The human summary of an alert. A rule may give a template (`vigil: {message: ...}`) with
+ * placeholders: `{count}` (events in the alert), `{duration}` (first to last seen),
+ * `{timespan}` (the correlation's), `{value}` (what the correlation counted), `{title}`, and
+ * any field path (`{source.ip}`), read from the alert's group first and then from the event
+ * that triggered the latest update.
+ */
+
+/** What an alert message is rendered from. */
+export interface MessageInput {
+  readonly rule: SigmaRule;
+  readonly group: Readonly<Record<string, string>>;
+  readonly event: unknown;
+  readonly count: number;
+  readonly firstSeen: number;
+  readonly lastSeen: number;
+  readonly measure: number | undefined;
+}
+
+/** Renders the alert message for a rule. */
+export function alertMessage(input: MessageInput): string {
+  if (input.rule.messageTemplate !== undefined) return renderTemplate(input.rule.messageTemplate, input);
+  const group = Object.entries(input.group)
+    .map(([field, value]) => `${field}=${value}`)
+    .join(', ');
+  const subject = `${input.rule.title}${group ? ` (${group})` : ''}`;
+  if (input.rule.kind === 'correlation') return `${subject}: ${input.count} event${input.count === 1 ? '' : 's'} in ${formatDuration(input.lastSeen - input.firstSeen)}`;
+  return input.count > 1 ? `${subject}: ${input.count} events` : subject;
+}
+
+function renderTemplate(template: string, input: MessageInput): string {
+  return template.replace(/\{([A-Za-z0-9_.@-]+)\}/g, (_whole, name: string) => {
+    switch (name) {
+      case 'count':
+        return String(input.count);
+      case 'duration':
+        return formatDuration(input.lastSeen - input.firstSeen);
+      case 'timespan':
+        return input.rule.kind === 'correlation' ? input.rule.correlation.timespan : '-';
+      case 'value':
+        return input.measure === undefined ? '-' : String(input.measure);
+      case 'title':
+        return input.rule.title;
+      default:
+        return fieldValue(input, name);
+    }
+  });
+}
+
+function fieldValue(input: MessageInput, path: string): string {
+  if (Object.hasOwn(input.group, path)) return input.group[path]!;
+  const raw = readPath(input.event, path.split('.'));
+  if (Array.isArray(raw)) return raw.map((element) => scalarText(element) ?? '').join(', ') || '-';
+  return scalarText(raw) ?? '-';
+}

@@ -1,0 +1,203 @@
+import { OncePerInterval, describeError, parseConfig, silentLogger, type Logger, type Metrics } from '@vigil/runtime';
+import type { Alert, EcsEvent } from '@vigil/schema';
+import { Correlator } from '../correlation/correlator.ts';
+import { eventTimeMs } from '../correlation/event-time.ts';
+import type { RuleHit } from '../correlation/types.ts';
+import { readPath, scalarText, type EventContext } from '../sigma/event-context.ts';
+import type { Ruleset } from '../sigma/ruleset.ts';
+import type { DetectionRule, SigmaRule } from '../sigma/types.ts';
+import { AlertTracker } from './alert-tracker.ts';
+import { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './config.ts';
+import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapshot.ts';
+import { EngineMetrics } from './engine-metrics.ts';
+
+/** Detection settings plus the host's metrics, logger, clock and an optional hit listener. */
+export interface DetectionEngineOptions extends DetectionConfigInput {
+  /** Prometheus registry for `vigil_engine_*` counters. */
+  readonly metrics?: Metrics;
+  readonly logger?: Logger;
+  /** Wall clock for alert `event.created` (ms); defaults to Date.now. */
+  readonly clock?: () => number;
+  /** Called for every rule hit, single-event and correlation, whether it raises an alert or not. */
+  readonly onHit?: (hit: RuleHit) => void;
+}
+
+/** What the engine has dropped, expired or failed on so far. */
+export interface DetectionStats {
+  readonly correlationGroups: number;
+  readonly groupsEvicted: number;
+  readonly groupsExpired: number;
+  readonly lateHits: number;
+  readonly entriesDropped: number;
+  readonly ungroupedHits: number;
+  readonly alertsRemembered: number;
+  readonly alertsCreated: number;
+  readonly alertsUpdated: number;
+  readonly alertsEvicted: number;
+  readonly alertsExpired: number;
+  readonly ruleErrors: number;
+}
+
+/**
+ * Runs a ruleset over a stream of events: single-event rules, correlations and alert dedup.
+ * Pure and synchronous: the caller (the engine role) feeds events in partition order,
+ * publishes the returned alerts, and saves `snapshot()` with its committed offsets.
+ */
+export class DetectionEngine {
+  readonly config: Readonly<DetectionConfig>;
+  readonly #ruleset: Ruleset;
+  readonly #ctx: EventContext;
+  readonly #correlator: Correlator;
+  readonly #alerts: AlertTracker;
+  readonly #groupPaths: ReadonlyMap<string, readonly (readonly string[])[]>;
+  readonly #logger: Logger;
+  readonly #logLimiter = new OncePerInterval();
+  readonly #metrics: EngineMetrics | undefined;
+  readonly #onHit: ((hit: RuleHit) => void) | undefined;
+  readonly #clock: () => number;
+  #watermark = Number.NEGATIVE_INFINITY;
+  #ruleErrors = 0;
+
+  constructor(ruleset: Ruleset, options: DetectionEngineOptions = {}) {
+    const { metrics, logger, clock, onHit, ...config } = options;
+    this.config = parseConfig(detectionConfigSchema, config, 'detection options');
+    this.#ruleset = ruleset;
+    this.#ctx = ruleset.createContext();
+    this.#clock = clock ?? Date.now;
+    this.#correlator = new Correlator(ruleset, this.config);
+    this.#alerts = new AlertTracker({
+      dedupWindowMs: this.config.dedupWindowMs,
+      maxOpenAlerts: this.config.maxOpenAlerts,
+      clock: this.#clock,
+      retentionSlackMs: 2 * Math.max(0, ...ruleset.correlations.map((rule) => rule.correlation.timespanMs)),
+    });
+    this.#groupPaths = new Map(ruleset.detections.map((rule) => [rule.id, rule.groupBy.map((field) => field.split('.'))]));
+    this.#logger = logger ?? silentLogger();
+    this.#metrics = metrics ? new EngineMetrics(metrics) : undefined;
+    this.#onHit = onHit;
+  }
+
+  /** The rules this engine runs. */
+  get ruleset(): Ruleset {
+    return this.#ruleset;
+  }
+
+  /**
+   * Runs every rule over one event. Returns the alerts this event created or updated, each as
+   * its full current document (an update keeps the alert's id). Never throws on input: a rule
+   * that fails on an event is counted, logged once per interval, and skipped.
+   */
+  process(event: EcsEvent): Alert[] {
+    if (event === null || typeof event !== 'object') return [];
+    const ctx = this.#ctx;
+    ctx.reset(event);
+    let out: Alert[] | undefined;
+    let time: number | undefined;
+    for (const rule of this.#ruleset.detections) {
+      try {
+        if (!rule.matcher(ctx)) continue;
+        time ??= this.#timeOf(event);
+        out ??= [];
+        const hit: RuleHit = {
+          rule,
+          time,
+          firstTime: time,
+          event,
+          eventIds: event.event?.id ? [event.event.id] : [],
+          eventCount: aggregatedCount(event),
+          group: this.#groupOf(rule, event),
+          measure: undefined,
+        };
+        this.#emit(hit, out);
+        for (const correlationHit of this.#correlator.observe(hit)) this.#emit(correlationHit, out);
+      } catch (error) {
+        this.#ruleFailed(rule, error);
+      }
+    }
+    if (!out) return [];
+    this.#metrics?.sync(this.stats());
+    return latestPerAlert(out);
+  }
+
+  /** Counters for health and metrics. */
+  stats(): DetectionStats {
+    const correlation = this.#correlator.stats;
+    const alerts = this.#alerts.stats;
+    return {
+      correlationGroups: this.#correlator.groupCount,
+      groupsEvicted: correlation.groupsEvicted,
+      groupsExpired: correlation.groupsExpired,
+      lateHits: correlation.lateHits,
+      entriesDropped: correlation.entriesDropped,
+      ungroupedHits: correlation.ungroupedHits,
+      alertsRemembered: this.#alerts.size,
+      alertsCreated: alerts.created,
+      alertsUpdated: alerts.updated,
+      alertsEvicted: alerts.evicted,
+      alertsExpired: alerts.expired,
+      ruleErrors: this.#ruleErrors,
+    };
+  }
+
+  /** The correlation windows and remembered alerts, as plain JSON. */
+  snapshot(): DetectionSnapshot {
+    return takeSnapshot(this.#correlator, this.#alerts);
+  }
+
+  /** Continues from a snapshot; throws VIGIL_ERR_DETECTION_SNAPSHOT_INVALID (changing nothing) when it is corrupt. */
+  restore(snapshot: unknown): { skippedGroups: number } {
+    const result = restoreSnapshot(snapshot, this.#correlator, this.#alerts);
+    this.#watermark = this.#correlator.watermark;
+    return result;
+  }
+
+  #emit(hit: RuleHit, out: Alert[]): void {
+    this.#metrics?.hit(hit.rule);
+    this.#onHit?.(hit);
+    if (this.#ruleset.generatesAlerts(hit.rule)) out.push(this.#alerts.record(hit, this.#watermark));
+  }
+
+  #timeOf(event: EcsEvent): number {
+    const time = eventTimeMs(event, this.config.maxEventDelayMs) ?? (Number.isFinite(this.#watermark) ? this.#watermark : this.#clock());
+    if (time > this.#watermark) {
+      this.#watermark = time;
+      this.#correlator.advance(time);
+      this.#alerts.advance(time);
+    }
+    return time;
+  }
+
+  #groupOf(rule: DetectionRule, event: EcsEvent): Record<string, string> {
+    const paths = this.#groupPaths.get(rule.id)!;
+    if (paths.length === 0) return {};
+    const group: Record<string, string> = {};
+    for (let i = 0; i < paths.length; i++) {
+      const raw = readPath(event, paths[i]!);
+      const value = Array.isArray(raw) ? raw.map(scalarText).filter((part) => part !== undefined).join(',') : scalarText(raw);
+      if (value !== undefined && value !== '') group[rule.groupBy[i]!] = value;
+    }
+    return group;
+  }
+
+  #ruleFailed(rule: SigmaRule, error: unknown): void {
+    this.#ruleErrors++;
+    this.#metrics?.ruleError(rule);
+    if (this.#logLimiter.shouldLog(`rule-failed:${rule.id}`)) {
+      this.#logger.warn({ code: 'VIGIL_ERR_DETECTION_RULE_FAILED', rule: rule.id, reason: describeError(error) }, 'rule failed on an event; skipped');
+    }
+  }
+}
+
+/** How many source events one event stands for: syslog's "message repeated N times" and edge aggregation fold repeats. */
+function aggregatedCount(event: EcsEvent): number {
+  const count = event.vigil?.aggregation?.count;
+  return typeof count === 'number' && Number.isInteger(count) && count > 1 ? count : 1;
+}
+
+/** One entry per alert id (an event can update the same alert twice through a chain): the latest state, in first-seen order. */
+function latestPerAlert(alerts: Alert[]): Alert[] {
+  if (alerts.length < 2) return alerts;
+  const byId = new Map<string, Alert>();
+  for (const alert of alerts) byId.set(alert.id, alert);
+  return byId.size === alerts.length ? alerts : [...byId.values()];
+}

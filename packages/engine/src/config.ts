@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import { detectionConfigSchema } from './alerts/config.ts';
+
+/** The engine role: verify provenance, detect, raise alerts. */
+export const engineConfigSchema = z
+  .object({
+    groupId: z.string().min(1).default('vigil-engine').describe('Bus consumer group the engine instances share.'),
+    builtinRules: z.boolean().default(true).describe("Load Vigil's own rule pack (packages/engine/rules)."),
+    rulesDirs: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('More directories of Sigma rules (*.yml) to load, e.g. rules dropped in from the Sigma community.'),
+    detection: detectionConfigSchema.prefault({}).describe('Alert dedup, correlation state limits and event-time bounds.'),
+    maxBatchMessages: z.number().int().min(1).max(10_000).default(100).describe('Most signed batches handled between two offset commits.'),
+    checkpointIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(5_000)
+      .describe('How often correlation state is written to the data directory so a restart continues open windows.'),
+  })
+  .strict();
+
+export type EngineConfig = z.output<typeof engineConfigSchema>;

@@ -1,0 +1,165 @@
+import { sendToDlq, type Bus, type BusBatch, type BusConsumer, type BusMessage, type BusProducer } from '@vigil/bus';
+import { SequenceTracker, provenanceErrors, type BatchVerifier, type SequenceTrackerSnapshot, type VerifiedBatch } from '@vigil/provenance';
+import { OncePerInterval, describeError, type Component, type Logger, type Metrics, type VigilError } from '@vigil/runtime';
+import { TOPICS, type Alert, type EcsEvent } from '@vigil/schema';
+import type { EngineConfig } from './config.ts';
+import { EngineStateFiles } from './engine-state.ts';
+import { engineErrors } from './errors.ts';
+import { ProvenanceAlerts } from './provenance-alerts.ts';
+
+/** What the engine needs from detection: events in, created or updated alerts out. */
+export interface Detector {
+  process(event: EcsEvent): Alert[];
+  snapshot(): unknown;
+  restore(snapshot: unknown): void;
+}
+
+export interface EngineDeps {
+  bus: Bus;
+  producer: BusProducer;
+  verifier: BatchVerifier;
+  detector: Detector;
+  /** Directory for sequence and correlation state. */
+  stateDir: string;
+  metrics: Metrics;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/**
+ * The engine role: for each signed batch on `vigil.events`, verify provenance (signature,
+ * certificate, sequence), then run detection over its events and publish created or updated
+ * alerts to `vigil.alerts`. Rejected batches go to the DLQ with the reason and raise a
+ * provenance alert. Offsets are committed (by the bus, when this handler returns) only after
+ * the alerts are durable on the bus and the sequence state is on disk.
+ */
+export function createEngine(config: EngineConfig, deps: EngineDeps): Component {
+  const { bus, producer, verifier, detector, metrics, logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const state = new EngineStateFiles(deps.stateDir);
+  const sequences = new SequenceTracker();
+  const provenanceAlerts = new ProvenanceAlerts(config.detection.dedupWindowMs);
+  const logOnce = new OncePerInterval();
+  const batchesVerified = metrics.counter('vigil_engine_batches_verified_total', 'Signed batches whose provenance checks passed.');
+  const batchesRejected = metrics.counter('vigil_engine_batches_rejected_total', 'Signed batches rejected by provenance checks, by error code.', ['code']);
+  const sequenceGaps = metrics.counter('vigil_engine_sequence_gaps_total', 'Batches missing between two batches of the same edge boot.');
+  const eventsProcessed = metrics.counter('vigil_engine_events_processed_total', 'Events run through detection.');
+  const badEvents = metrics.counter('vigil_engine_events_invalid_total', 'Events inside verified batches that were not JSON objects.');
+  const alertsPublished = metrics.counter('vigil_engine_alerts_published_total', 'Alert creations and updates published to vigil.alerts.');
+  let consumer: BusConsumer | null = null;
+  let lastCheckpoint = Date.now();
+
+  function restoreState(): void {
+    for (const [name, apply] of [
+      ['sequences', (value: unknown) => sequences.restore(value as SequenceTrackerSnapshot)],
+      ['correlation', (value: unknown) => detector.restore(value)],
+    ] as const) {
+      const read = state.read(name);
+      if (read === null) continue;
+      if (read.ok) {
+        apply(read.value);
+      } else {
+        const error = engineErrors.create('VIGIL_ERR_ENGINE_STATE_UNREADABLE', { path: state.path(name), reason: read.reason });
+        logger.error({ code: error.code }, error.message);
+      }
+    }
+  }
+
+  async function reject(message: BusMessage, error: VigilError, edgeId: string | null, pending: Map<string, Alert>): Promise<void> {
+    batchesRejected.inc({ code: error.code });
+    if (logOnce.shouldLog(`${error.code}:${edgeId}`)) logger.warn({ code: error.code, edge: edgeId, offset: message.offset }, error.message);
+    await sendToDlq(producer, message, error, 'engine');
+    const alert = provenanceAlerts.raise({ kind: error.code, edgeId: edgeId ?? 'unknown', detail: error.message, origin: origin(message), at: now() });
+    pending.set(alert.id, alert);
+  }
+
+  function detect(verified: VerifiedBatch, pending: Map<string, Alert>): void {
+    const decoder = new TextDecoder();
+    verified.batch.events.forEach((bytes, position) => {
+      let event: unknown;
+      try {
+        event = JSON.parse(decoder.decode(bytes));
+      } catch {
+        event = null;
+      }
+      if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+        badEvents.inc();
+        const error = engineErrors.create('VIGIL_ERR_ENGINE_BAD_EVENT', { position, sequence: verified.batch.sequence.toString(), edgeId: verified.edgeId });
+        if (logOnce.shouldLog(error.code)) logger.warn({ code: error.code }, error.message);
+        return;
+      }
+      eventsProcessed.inc();
+      for (const alert of detector.process(event as EcsEvent)) pending.set(alert.id, alert);
+    });
+  }
+
+  async function handle(batch: BusBatch): Promise<void> {
+    const pending = new Map<string, Alert>();
+    for (const message of batch.messages) {
+      const verified = verifier.verify(message.value);
+      if (!verified.ok) {
+        await reject(message, verified.error, verified.claimedEdgeId, pending);
+        continue;
+      }
+      const { edgeId, batch: content } = verified;
+      const verdict = sequences.observe(edgeId, content.bootId, content.sequence, message);
+      if (verdict.kind === 'replay') {
+        const error = provenanceErrors.create('VIGIL_ERR_PROVENANCE_REPLAY', { edgeId, sequence: content.sequence.toString() });
+        await reject(message, error, edgeId, pending);
+        continue;
+      }
+      if (verdict.kind === 'gap') {
+        sequenceGaps.inc(Number(verdict.missing));
+        const alert = provenanceAlerts.raise({
+          kind: 'sequence-gap',
+          edgeId,
+          detail: `${verdict.missing} batch(es) missing before sequence ${content.sequence}`,
+          origin: origin(message),
+          at: now(),
+        });
+        pending.set(alert.id, alert);
+      }
+      batchesVerified.inc();
+      detect(verified, pending);
+    }
+    if (pending.size > 0) {
+      await producer.send(
+        TOPICS.alerts,
+        [...pending.values()].map((alert) => ({ key: alert.id, value: JSON.stringify(alert) })),
+      );
+      alertsPublished.inc(pending.size);
+    }
+    state.write('sequences', sequences.snapshot());
+    if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs) checkpoint();
+  }
+
+  function checkpoint(): void {
+    state.write('correlation', detector.snapshot());
+    lastCheckpoint = Date.now();
+  }
+
+  return {
+    name: 'engine',
+    async start() {
+      restoreState();
+      consumer = bus.createConsumer({
+        groupId: config.groupId,
+        topics: [TOPICS.events],
+        maxBatchSize: config.maxBatchMessages,
+        onError: (error, failed, attempt) => {
+          if (logOnce.shouldLog('retry')) logger.warn({ partition: failed.partition, attempt, err: describeError(error) }, 'engine batch failed; retrying');
+        },
+      });
+      await consumer.run(handle);
+    },
+    async stop() {
+      await consumer?.stop();
+      consumer = null;
+      checkpoint();
+    },
+  };
+}
+
+function origin(message: BusMessage): string {
+  return `${message.topic}/${message.partition}@${message.offset}`;
+}

@@ -1,0 +1,108 @@
+/**
+ * Field access for compiled rules. Every field path a ruleset uses is interned once into a
+ * slot; per event the context resolves each slot at most once and lowercases it at most once,
+ * however many rules read it. One context is reused for every event (no per-event allocation
+ * except the lowercased strings themselves).
+ */
+
+/** Interns dotted field paths (`source.ip`) to slot numbers while rules compile. */
+export class FieldTable {
+  readonly #slots = new Map<string, number>();
+  readonly #paths: string[][] = [];
+
+  /** The slot of `path`, allocating one the first time the path is seen. */
+  slot(path: string): number {
+    let slot = this.#slots.get(path);
+    if (slot === undefined) {
+      slot = this.#paths.length;
+      this.#slots.set(path, slot);
+      this.#paths.push(path.split('.'));
+    }
+    return slot;
+  }
+
+  /** Number of distinct fields the rules read. */
+  get size(): number {
+    return this.#paths.length;
+  }
+
+  /** The split path of every slot, by slot number. */
+  get paths(): readonly (readonly string[])[] {
+    return this.#paths;
+  }
+}
+
+/** A field value lowercased for case-insensitive matching: one string, or one entry per array element. */
+export type LoweredValue = string | readonly (string | undefined)[] | undefined;
+
+/** Reads a pre-split path from a nested event; own properties only. */
+export function readPath(event: unknown, parts: readonly string[]): unknown {
+  let current: unknown = event;
+  for (const part of parts) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
+    if (!Object.hasOwn(current, part)) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** The string form Sigma compares against: strings as they are, numbers and booleans printed, anything else none. */
+export function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return undefined;
+}
+
+/** The per-event field cache the compiled matchers read through. */
+export class EventContext {
+  readonly #paths: readonly (readonly string[])[];
+  readonly #rawGen: number[];
+  readonly #raw: unknown[];
+  readonly #lowGen: number[];
+  readonly #low: LoweredValue[];
+  #event: unknown = undefined;
+  #gen = 0;
+
+  constructor(table: FieldTable) {
+    this.#paths = table.paths;
+    const size = table.size;
+    this.#rawGen = new Array<number>(size).fill(0);
+    this.#raw = new Array<unknown>(size).fill(undefined);
+    this.#lowGen = new Array<number>(size).fill(0);
+    this.#low = new Array<LoweredValue>(size).fill(undefined);
+  }
+
+  /** Points the context at the next event; cached fields of the previous one become stale. */
+  reset(event: unknown): void {
+    this.#event = event;
+    this.#gen++;
+  }
+
+  /** The event being matched. */
+  get event(): unknown {
+    return this.#event;
+  }
+
+  /** The raw value of a field (undefined when absent). */
+  raw(slot: number): unknown {
+    if (this.#rawGen[slot] !== this.#gen) {
+      this.#raw[slot] = readPath(this.#event, this.#paths[slot]!);
+      this.#rawGen[slot] = this.#gen;
+    }
+    return this.#raw[slot];
+  }
+
+  /** The field lowercased once per event: a string, an array of strings, or undefined. */
+  lower(slot: number): LoweredValue {
+    if (this.#lowGen[slot] !== this.#gen) {
+      this.#low[slot] = lowered(this.raw(slot));
+      this.#lowGen[slot] = this.#gen;
+    }
+    return this.#low[slot];
+  }
+}
+
+function lowered(value: unknown): LoweredValue {
+  if (Array.isArray(value)) return value.map((element) => scalarText(element)?.toLowerCase());
+  return scalarText(value)?.toLowerCase();
+}
