@@ -9,6 +9,18 @@ const udpSchema = z
     enabled: z.boolean().default(true).describe('Listen for syslog over UDP (one message per datagram).'),
     host: host().default('0.0.0.0').describe('Address the UDP syslog listener binds to.'),
     port: port().default(5514).describe('UDP port for syslog; 0 picks a free port (tests).'),
+    receiveBufferBytes: z
+      .number()
+      .int()
+      .min(65_536)
+      .default(4 * 1024 * 1024)
+      .describe('Kernel receive buffer for the UDP socket; bursts beyond it are dropped by the kernel (counted as reason kernel_receive_buffer). Linux caps it at net.core.rmem_max.'),
+    kernelDropsIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(5_000)
+      .describe("How often the kernel's drop counter for the UDP socket is read into vigil_edge_dropped_total."),
   })
   .strict()
   .describe('Syslog over UDP. When the edge is full, datagrams are dropped and counted.');

@@ -102,7 +102,7 @@ class EdgeHost implements Edge {
     const common = { flow: this.#publisher, metrics: this.#metrics, logger: deps.logger };
     const { udp, tcp } = config.syslog;
     if (udp.enabled) {
-      this.#udp = new SyslogUdpSource({ ...common, host: udp.host, port: udp.port, onMessage: (bytes, peer) => this.#onSyslog(bytes, peer, 'syslog_udp') });
+      this.#udp = new SyslogUdpSource({ ...common, host: udp.host, port: udp.port, receiveBufferBytes: udp.receiveBufferBytes, kernelDropsIntervalMs: udp.kernelDropsIntervalMs, onMessage: (bytes, peer) => this.#onSyslog(bytes, peer, 'syslog_udp') });
     }
     if (tcp.enabled) {
       this.#tcp = new SyslogTcpSource({

@@ -3,10 +3,15 @@ import { isIP } from 'node:net';
 import type { Component, Logger } from '@vigil/runtime';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl, Peer } from './flow-control.ts';
+import { readKernelUdpDrops } from './udp-kernel-drops.ts';
 
 export interface SyslogUdpSourceOptions {
   host: string;
   port: number;
+  /** Requested kernel receive buffer; Linux caps it at net.core.rmem_max. */
+  receiveBufferBytes: number;
+  /** How often the kernel's drop counter for this socket is read. */
+  kernelDropsIntervalMs: number;
   flow: FlowControl;
   metrics: EdgeMetrics;
   logger: Logger;
@@ -19,6 +24,8 @@ export class SyslogUdpSource implements Component {
   readonly name = 'syslog-udp';
   readonly #options: SyslogUdpSourceOptions;
   #socket: Socket | undefined;
+  #dropsTimer: NodeJS.Timeout | undefined;
+  #kernelDropsSeen = 0;
 
   constructor(options: SyslogUdpSourceOptions) {
     this.#options = options;
@@ -32,8 +39,9 @@ export class SyslogUdpSource implements Component {
   }
 
   async start(): Promise<void> {
-    const { host, port, logger } = this.#options;
-    const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4' });
+    const { host, port, logger, receiveBufferBytes } = this.#options;
+    // A large receive buffer rides out event-loop pauses (store writes, GC) without loss.
+    const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: receiveBufferBytes });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(port, host, () => {
@@ -44,13 +52,34 @@ export class SyslogUdpSource implements Component {
     socket.on('error', (error) => logger.error({ err: error, code: 'VIGIL_ERR_EDGE_INTERNAL' }, 'syslog UDP socket error'));
     socket.on('message', (datagram, remote) => this.#receive(datagram, remote));
     this.#socket = socket;
-    logger.info({ host, port: socket.address().port }, 'syslog UDP listening');
+    const boundPort = socket.address().port;
+    // Linux reports twice the usable size; less than asked means net.core.rmem_max capped it.
+    const granted = socket.getRecvBufferSize() / 2;
+    if (granted < receiveBufferBytes) {
+      logger.warn(
+        { requested: receiveBufferBytes, granted, code: 'VIGIL_ERR_EDGE_UDP_BUFFER_CAPPED' },
+        'syslog UDP receive buffer is smaller than configured; raise net.core.rmem_max to avoid kernel drops in bursts',
+      );
+    }
+    this.#kernelDropsSeen = readKernelUdpDrops(boundPort) ?? 0;
+    this.#dropsTimer = setInterval(() => this.#countKernelDrops(boundPort), this.#options.kernelDropsIntervalMs);
+    this.#dropsTimer.unref();
+    logger.info({ host, port: boundPort, receiveBufferBytes: granted }, 'syslog UDP listening');
+  }
+
+  #countKernelDrops(boundPort: number): void {
+    const total = readKernelUdpDrops(boundPort);
+    if (total === null || total <= this.#kernelDropsSeen) return;
+    this.#options.metrics.dropped.inc({ reason: 'kernel_receive_buffer' }, total - this.#kernelDropsSeen);
+    this.#kernelDropsSeen = total;
   }
 
   async stop(): Promise<void> {
     const socket = this.#socket;
     if (!socket) return;
     this.#socket = undefined;
+    clearInterval(this.#dropsTimer);
+    this.#countKernelDrops(socket.address().port);
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
