@@ -2,5 +2,5 @@ export * from './bus.ts';
 export { sendToDlq } from './dlq.ts';
 export { EmbeddedBus, createEmbeddedBus, type EmbeddedBusDeps } from './embedded/embedded-bus.ts';
 export { embeddedBusConfigSchema, type EmbeddedBusConfig, type EmbeddedBusConfigInput } from './embedded/config.ts';
-export { busErrors, type BusErrorCode } from './embedded/errors.ts';
-export { murmur2, partitionForKey } from './embedded/partitioner.ts';
+export { busErrors, type BusErrorCode } from './errors.ts';
+export { murmur2, partitionForKey } from './partitioner.ts';

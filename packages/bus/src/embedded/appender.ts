@@ -1,5 +1,5 @@
 import { describeError } from '@vigil/runtime';
-import { busErrors } from './errors.ts';
+import { busErrors } from '../errors.ts';
 import type { AppendRow, LogStore } from './log-store.ts';
 
 interface PendingAppend {

@@ -5,7 +5,7 @@ import { Appender } from './appender.ts';
 import { embeddedBusConfigSchema, type EmbeddedBusConfig, type EmbeddedBusConfigInput } from './config.ts';
 import { EmbeddedConsumer, type LabelledCounter } from './embedded-consumer.ts';
 import { EmbeddedProducer } from './embedded-producer.ts';
-import { busErrors } from './errors.ts';
+import { busErrors } from '../errors.ts';
 import { GroupCoordinator } from './group-coordinator.ts';
 import { LogStore, partitionKey, type StoredTopic } from './log-store.ts';
 import { Notifier } from './notifier.ts';

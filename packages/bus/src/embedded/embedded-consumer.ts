@@ -1,6 +1,6 @@
 import { backoffDelayMs, describeError, errorCode, sleep, type Logger, type OncePerInterval } from '@vigil/runtime';
 import type { BatchHandler, BusBatch, BusConsumer, ConsumerOptions } from '../bus.ts';
-import { busErrors } from './errors.ts';
+import { busErrors } from '../errors.ts';
 import type { GroupCoordinator, GroupMember } from './group-coordinator.ts';
 import { partitionKey, type LogStore, type StoredTopic } from './log-store.ts';
 import type { Notifier } from './notifier.ts';

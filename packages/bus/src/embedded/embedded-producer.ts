@@ -1,8 +1,8 @@
 import type { BusProducer, OutgoingMessage } from '../bus.ts';
 import type { Appender } from './appender.ts';
-import { busErrors } from './errors.ts';
+import { busErrors } from '../errors.ts';
 import type { AppendRow, StoredTopic } from './log-store.ts';
-import { partitionForKey } from './partitioner.ts';
+import { partitionForKey } from '../partitioner.ts';
 
 /** What a producer needs from the bus that made it. */
 export interface ProducerContext {

@@ -5,17 +5,11 @@ import { storeErrors } from '../errors.ts';
 import { parseQuery } from '../query/parser.ts';
 import { parseInstant } from '../query/values.ts';
 import type { AlertPatch, AlertSearchRequest, AlertSearchResult } from '../store.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { StoreDatabase } from './database.ts';
+import { keysetPage } from './keyset-page.ts';
 import { checkPageSize } from './event-table.ts';
 import { compileWhere } from './sql-where.ts';
 import { alertTarget } from './targets.ts';
-
-interface AlertRow {
-  id: string;
-  last_seen: number;
-  doc: string;
-}
 
 const UPSERT_SQL = `
 INSERT INTO alerts (id, status, severity, rule_id, rule_name, last_seen, doc) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -66,26 +60,17 @@ export class AlertTable {
       params.push(...where.params);
     }
     const filter = conditions.length > 0 ? conditions.join(' AND ') : '1';
-    const { n: total } = this.#db.statement(`SELECT count(*) AS n FROM alerts AS a WHERE ${filter}`).get(...params) as { n: number };
-
-    let page = filter;
-    const pageParams = [...params];
-    if (request.cursor !== undefined) {
-      const after = decodeCursor('alerts', request.cursor);
-      page = `${filter} AND (a.last_seen, a.id) < (?, ?)`;
-      pageParams.push(after.ms, after.id);
-    }
-    const rows = this.#db
-      .statement(`SELECT a.id, a.last_seen, a.doc FROM alerts AS a WHERE ${page} ORDER BY a.last_seen DESC, a.id DESC LIMIT ?`)
-      .all(...pageParams, request.size + 1) as unknown as AlertRow[];
-    const more = rows.length > request.size;
-    const shown = more ? rows.slice(0, request.size) : rows;
-    const last = shown[shown.length - 1];
-    return {
-      total,
-      alerts: shown.map((row) => JSON.parse(row.doc) as Alert),
-      cursor: more && last ? encodeCursor('alerts', { ms: last.last_seen, id: last.id }) : null,
-    };
+    const page = keysetPage<Alert>(this.#db, {
+      kind: 'alerts',
+      from: 'alerts AS a',
+      sortColumn: 'a.last_seen',
+      idColumn: 'a.id',
+      filter,
+      params,
+      size: request.size,
+      cursor: request.cursor,
+    });
+    return { total: page.total, alerts: page.docs, cursor: page.cursor };
   }
 
   get(id: string): Alert | null {

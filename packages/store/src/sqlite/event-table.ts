@@ -4,8 +4,8 @@ import { storeErrors } from '../errors.ts';
 import { parseQuery } from '../query/parser.ts';
 import { parseInstant } from '../query/values.ts';
 import type { EventSearchRequest, EventSearchResult, StorableEvent, WriteResult } from '../store.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { StoreDatabase } from './database.ts';
+import { keysetPage } from './keyset-page.ts';
 import { compileWhere } from './sql-where.ts';
 import { eventTarget } from './targets.ts';
 
@@ -60,26 +60,17 @@ export class EventTable {
       params.push(...where.params);
     }
     const filter = conditions.length > 0 ? conditions.join(' AND ') : '1';
-    const { n: total } = this.#db.statement(`SELECT count(*) AS n FROM events AS e WHERE ${filter}`).get(...params) as { n: number };
-
-    let page = filter;
-    const pageParams = [...params];
-    if (request.cursor !== undefined) {
-      const after = decodeCursor('events', request.cursor);
-      page = `${filter} AND (e.ts, e.id) < (?, ?)`;
-      pageParams.push(after.ms, after.id);
-    }
-    const rows = this.#db
-      .statement(`SELECT e.id, e.ts, e.doc FROM events AS e WHERE ${page} ORDER BY e.ts DESC, e.id DESC LIMIT ?`)
-      .all(...pageParams, request.size + 1) as unknown as EventRow[];
-    const more = rows.length > request.size;
-    const shown = more ? rows.slice(0, request.size) : rows;
-    const last = shown[shown.length - 1];
-    return {
-      total,
-      events: shown.map((row) => JSON.parse(row.doc) as EcsEvent),
-      cursor: more && last ? encodeCursor('events', { ms: last.ts, id: last.id }) : null,
-    };
+    const page = keysetPage<EcsEvent>(this.#db, {
+      kind: 'events',
+      from: 'events AS e',
+      sortColumn: 'e.ts',
+      idColumn: 'e.id',
+      filter,
+      params,
+      size: request.size,
+      cursor: request.cursor,
+    });
+    return { total: page.total, events: page.docs, cursor: page.cursor };
   }
 
   get(ids: string[]): EcsEvent[] {
