@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // Three projects: fast unit tests next to the code, integration tests that need a real
-// external component (browser, Kafka, OpenSearch), and end-to-end suites in test/ that run
-// whole Vigil processes. `bin/test` runs all three.
+// external component (browser, Kafka, OpenSearch, deployment tools), and end-to-end suites in
+// test/e2e that run whole Vigil processes on one machine. `bin/test` runs all three and
+// starts the local Kafka/OpenSearch stack for the integration project.
 export default defineConfig({
   test: {
     projects: [
@@ -17,7 +18,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.int.test.ts'],
+          include: ['packages/*/src/**/*.int.test.ts', 'test/**/*.int.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

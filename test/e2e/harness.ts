@@ -16,11 +16,9 @@ export interface VigilPorts {
   syslog: number;
 }
 
-export interface RunningVigil {
-  process: ChildProcess;
+export interface RunningVigil extends RunningProcess {
   ports: VigilPorts;
   dataDir: string;
-  output(): string;
   apiUrl(path: string): string;
   ingestUrl(path: string): string;
 }
@@ -67,13 +65,41 @@ export function removeDataDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+export interface RunningProcess {
+  process: ChildProcess;
+  output(): string;
+}
+
+/** Runs `vigil <args>` and resolves once `healthUrl` answers 200 (or fails with the output). */
+export async function startVigilProcess(args: string[], env: Record<string, string>, healthUrl: string, timeoutMs = 60_000): Promise<RunningProcess> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, VIGIL_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`vigil ${args.join(' ')} exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(healthUrl)).status === 200) return { process: child, output: () => output };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`vigil ${args.join(' ')} did not become healthy within ${timeoutMs} ms:\n${output}`);
+}
+
 /** Starts `vigil start` and resolves once `GET /healthz` answers 200 on the API port. */
 export async function startVigil(options: { dataDir: string; ports: VigilPorts; env?: Record<string, string> }): Promise<RunningVigil> {
   const { dataDir, ports } = options;
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'packages/cli/src/main.ts'), 'start'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
+  const started = await startVigilProcess(
+    ['start'],
+    {
       VIGIL_DATA_DIR: dataDir,
       VIGIL_ADMIN_PASSWORD: ADMIN_PASSWORD,
       VIGIL_API_HOST: '127.0.0.1',
@@ -82,39 +108,21 @@ export async function startVigil(options: { dataDir: string; ports: VigilPorts; 
       VIGIL_INGEST_PORT: String(ports.ingest),
       VIGIL_SYSLOG_HOST: '127.0.0.1',
       VIGIL_SYSLOG_PORT: String(ports.syslog),
-      VIGIL_LOG_LEVEL: 'warn',
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const running: RunningVigil = {
-    process: child,
+    `http://127.0.0.1:${ports.api}/healthz`,
+  );
+  return {
+    ...started,
     ports,
     dataDir,
-    output: () => output,
     apiUrl: (path) => `http://127.0.0.1:${ports.api}${path}`,
     ingestUrl: (path) => `http://127.0.0.1:${ports.ingest}${path}`,
   };
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`vigil exited with ${child.exitCode}:\n${output}`);
-    try {
-      const response = await fetch(running.apiUrl('/healthz'));
-      if (response.status === 200) return running;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`vigil did not become healthy within 60 s:\n${output}`);
 }
 
 /** Stops gracefully (SIGTERM) and waits for the exit. */
-export async function stopVigil(running: RunningVigil): Promise<number | null> {
+export async function stopVigil(running: RunningProcess): Promise<number | null> {
   if (running.process.exitCode !== null) return running.process.exitCode;
   running.process.kill('SIGTERM');
   const [code] = (await once(running.process, 'exit')) as [number | null];
@@ -122,14 +130,14 @@ export async function stopVigil(running: RunningVigil): Promise<number | null> {
 }
 
 /** Kills with SIGKILL (no chance to flush) and waits for the exit. */
-export async function killVigil(running: RunningVigil): Promise<void> {
+export async function killVigil(running: RunningProcess): Promise<void> {
   if (running.process.exitCode !== null || running.process.signalCode !== null) return;
   running.process.kill('SIGKILL');
   await once(running.process, 'exit');
 }
 
 /** Logs in as admin and returns a function for authenticated JSON requests to the API. */
-export async function apiClient(running: RunningVigil): Promise<<T>(path: string, init?: RequestInit) => Promise<{ status: number; body: T }>> {
+export async function apiClient(running: Pick<RunningVigil, 'apiUrl'>): Promise<<T>(path: string, init?: RequestInit) => Promise<{ status: number; body: T }>> {
   const login = await fetch(running.apiUrl('/api/v1/auth/login'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

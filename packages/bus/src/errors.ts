@@ -50,6 +50,27 @@ export const busErrors = defineErrors({
     status: 503,
     retryable: true,
   },
+  VIGIL_ERR_BUS_OFFSET_OUT_OF_RANGE: {
+    message:
+      'the committed offset of group {groupId} for {topic}/{partition} is outside the partition (deleted by retention or the topic was recreated); consuming restarts from the {resetTo} offset',
+    status: 500,
+    retryable: false,
+  },
+  VIGIL_ERR_BUS_SEND_FAILED: {
+    message: 'sending {count} messages to {topic} failed: {reason}',
+    status: 503,
+    retryable: true,
+  },
+  VIGIL_ERR_BUS_BROKER_UNAVAILABLE: {
+    message: 'the Kafka brokers {brokers} cannot be used for {operation}: {reason}',
+    status: 503,
+    retryable: true,
+  },
+  VIGIL_ERR_BUS_BAD_CONFIG: {
+    message: 'bad bus configuration {key}: {reason}',
+    status: 500,
+    retryable: false,
+  },
 });
 
 /** The codes in {@link busErrors}. */

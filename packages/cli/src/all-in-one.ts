@@ -1,16 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createApiServer, createSqliteAuthRepository } from '@vigil/api';
-import { createEmbeddedBus, type Bus } from '@vigil/bus';
-import { createEdge } from '@vigil/edge';
-import { createEngine, createDetectionEngine } from '@vigil/engine';
-import { createIndexer } from '@vigil/indexer';
-import { BatchSigner, BatchVerifier, SequenceCounter, loadOrCreateCa, loadOrEnrollLocalEdge } from '@vigil/provenance';
+import { join } from 'node:path';
+import { createSqliteAuthRepository } from '@vigil/api';
+import type { Bus } from '@vigil/bus';
+import { loadOrCreateCa, loadOrEnrollLocalEdge } from '@vigil/provenance';
 import { Metrics, startAll, stopAll, type Component, type Logger } from '@vigil/runtime';
-import { createSqliteStore, type Store } from '@vigil/store';
+import type { Store } from '@vigil/store';
 import type { VigilConfig } from './config.ts';
-import { TOPIC_SPECS } from './topics.ts';
+import { dataDirOf, openBus, openStore } from './infrastructure.ts';
+import { buildApi, buildEdge, buildEngine, buildIndexer, hostPort } from './roles.ts';
 
 export interface AllInOne {
   bus: Bus;
@@ -23,58 +20,42 @@ export interface AllInOne {
 }
 
 /**
- * `vigil start`: the four roles in one process on the embedded bus and the SQLite store.
- * Start order follows the data: store and bus first, then indexer, engine and API, and the
- * edge last, so nothing is accepted before the pipeline behind it is running.
+ * `vigil start`: the four roles in one process, on the embedded bus and the SQLite store by
+ * default (or Kafka/OpenSearch when configured). Start order follows the data: store and bus
+ * first, then indexer, engine and API, and the edge last, so nothing is accepted before the
+ * pipeline behind it is running. The built-in edge enrolls itself with the local CA.
  */
 export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logger): Promise<AllInOne> {
-  const dataDir = resolve(config.dataDir);
+  const dataDir = dataDirOf(config);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const metrics = new Metrics();
+  const shared = { config, metrics, logger };
 
   const ca = loadOrCreateCa(join(dataDir, 'pki'));
-  const identity = loadOrEnrollLocalEdge(join(dataDir, 'edge', 'identity'), ca, config.localEdgeId);
+  const identity = loadOrEnrollLocalEdge(join(dataDir, 'edge', 'identity'), ca, config.edgeId);
 
-  const bus = await createEmbeddedBus({ ...config.bus.embedded, directory: join(dataDir, 'bus') }, { metrics, logger });
-  await bus.ensureTopics([...TOPIC_SPECS]);
-  const store = await createSqliteStore({ path: join(dataDir, 'store', 'vigil.db') });
-  await store.init();
+  const bus = await openBus(config, metrics, logger);
+  const store = await openStore(config, metrics, logger);
   const auth = createSqliteAuthRepository(join(dataDir, 'auth.db'));
-  const generatedAdminPassword = await auth.ensureAdmin(config.adminPassword);
-
-  const producer = bus.createProducer();
-  const verifier = new BatchVerifier({ caCertificatePem: ca.certificatePem });
-  const detector = await createDetectionEngine(config.engine);
-  let ready = false;
-
-  const indexer = createIndexer(config.indexer, { bus, producer, store, verifier, metrics, logger: logger.child({ role: 'indexer' }) });
-  const engine = createEngine(config.engine, {
-    bus,
-    producer,
-    verifier,
-    detector,
-    stateDir: join(dataDir, 'engine'),
-    metrics,
-    logger: logger.child({ role: 'engine' }),
-  });
-  const api = createApiServer(config.api, { store, auth, metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready }) });
-  const edge = createEdge(config.edge, {
-    producer,
-    signer: new BatchSigner(identity),
-    sequence: new SequenceCounter(join(dataDir, 'edge', 'sequence')),
-    bootId: randomUUID(),
-    metrics,
-    logger: logger.child({ role: 'edge' }),
-    verifyIngestKey: (key: string) => auth.verifyIngestKey(key),
-  });
-
-  const components: Component[] = [indexer, engine, api, edge];
   const closeables: Component[] = [
     { name: 'store', start: async () => {}, stop: () => store.close() },
     { name: 'bus', start: async () => {}, stop: () => bus.close() },
     { name: 'auth', start: async () => {}, stop: async () => auth.close() },
   ];
+  let ready = false;
+  let components: Component[] = [];
+  let generatedAdminPassword: string | undefined;
+  const producer = bus.createProducer();
+  const edge = buildEdge(shared, producer, identity, (key) => auth.verifyIngestKey(key));
+  const api = buildApi(shared, store, auth, () => ready);
   try {
+    generatedAdminPassword = await auth.ensureAdmin(config.adminPassword);
+    components = [
+      buildIndexer(shared, bus, producer, store, ca.certificatePem),
+      await buildEngine(shared, bus, producer, ca.certificatePem),
+      api,
+      edge,
+    ];
     await startAll(components);
   } catch (error) {
     await stopAll(closeables);
@@ -84,6 +65,7 @@ export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logge
 
   const edgeAddresses = edge.addresses();
   const apiAddress = api.addresses()[0];
+  const show = (address: { host: string; port: number } | undefined) => (address ? hostPort(address.host, address.port) : null);
   return {
     bus,
     store,
@@ -91,9 +73,9 @@ export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logge
     generatedAdminPassword: generatedAdminPassword ?? null,
     addresses: {
       api: apiAddress ? hostPort(apiAddress.address, apiAddress.port) : '',
-      ingest: edgeAddresses.http ? hostPort(edgeAddresses.http.host, edgeAddresses.http.port) : null,
-      syslogUdp: edgeAddresses.syslogUdp ? hostPort(edgeAddresses.syslogUdp.host, edgeAddresses.syslogUdp.port) : null,
-      syslogTcp: edgeAddresses.syslogTcp ? hostPort(edgeAddresses.syslogTcp.host, edgeAddresses.syslogTcp.port) : null,
+      ingest: show(edgeAddresses.http),
+      syslogUdp: show(edgeAddresses.syslogUdp),
+      syslogTcp: show(edgeAddresses.syslogTcp),
     },
     async stop() {
       ready = false;
@@ -101,10 +83,4 @@ export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logge
       await stopAll([...closeables, ...components]);
     },
   };
-}
-
-/** `host:port`, with IPv6 hosts in brackets and the wildcard address shown as localhost. */
-function hostPort(host: string, port: number): string {
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  return shown.includes(':') ? `[${shown}]:${port}` : `${shown}:${port}`;
 }

@@ -15,7 +15,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'VIGIL_DATA_DIR', paths: ['dataDir'], kind: 'string' },
   { name: 'VIGIL_LOG_LEVEL', paths: ['logLevel'], kind: 'string' },
   { name: 'VIGIL_ADMIN_PASSWORD', paths: ['adminPassword'], kind: 'string' },
-  { name: 'VIGIL_EDGE_ID', paths: ['localEdgeId'], kind: 'string' },
+  { name: 'VIGIL_EDGE_ID', paths: ['edgeId'], kind: 'string' },
   { name: 'VIGIL_API_HOST', paths: ['api.host'], kind: 'string' },
   { name: 'VIGIL_API_PORT', paths: ['api.port'], kind: 'number' },
   { name: 'VIGIL_INGEST_HOST', paths: ['edge.http.host'], kind: 'string' },
@@ -23,6 +23,15 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'VIGIL_SYSLOG_HOST', paths: ['edge.syslog.udp.host', 'edge.syslog.tcp.host'], kind: 'string' },
   { name: 'VIGIL_SYSLOG_PORT', paths: ['edge.syslog.udp.port', 'edge.syslog.tcp.port'], kind: 'number' },
   { name: 'VIGIL_RULES_DIRS', paths: ['engine.rulesDirs'], kind: 'list' },
+  { name: 'VIGIL_BUS', paths: ['bus.kind'], kind: 'string' },
+  { name: 'VIGIL_KAFKA_BROKERS', paths: ['bus.kafka.brokers'], kind: 'list' },
+  { name: 'VIGIL_STORE', paths: ['store.kind'], kind: 'string' },
+  { name: 'VIGIL_OPENSEARCH_URL', paths: ['store.opensearch.url'], kind: 'string' },
+  { name: 'VIGIL_CA_CERT', paths: ['caCertificatePath'], kind: 'string' },
+  { name: 'VIGIL_EDGE_IDENTITY_DIR', paths: ['edgeIdentityDir'], kind: 'string' },
+  { name: 'VIGIL_API_URL', paths: ['apiUrl'], kind: 'string' },
+  { name: 'VIGIL_OPS_HOST', paths: ['engine.ops.host', 'indexer.ops.host'], kind: 'string' },
+  { name: 'VIGIL_OPS_PORT', paths: ['engine.ops.port', 'indexer.ops.port'], kind: 'number' },
 ];
 
 /** Applies the bound environment variables onto a raw (unparsed) config object. */

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { pkiCommand } from './pki-command.ts';
+import { roleCommand } from './role-command.ts';
 import { rulesCommand } from './rules-command.ts';
 import { startCommand } from './start-command.ts';
 
@@ -6,6 +8,11 @@ const USAGE = `usage: vigil <command>
 
 commands:
   start                 run edge, engine, indexer and API in one process (embedded bus, SQLite store)
+  edge | engine | indexer | api
+                        run one role as its own process (distributed mode: VIGIL_BUS=kafka, VIGIL_STORE=opensearch)
+  pki init              create the Vigil CA in <data dir>/pki
+  pki issue-edge --id <edge-id> --out <dir>
+                        issue an edge certificate and key from the Vigil CA
   rules lint [dir...]   check Sigma rules and report every problem (default: the built-in pack)
   rules test [dir...]   run the rules' test events and report pass/fail
   help                  this text
@@ -19,6 +26,14 @@ async function main(argv: string[]): Promise<number> {
     case 'start':
       await startCommand();
       return -1;
+    case 'edge':
+    case 'engine':
+    case 'indexer':
+    case 'api':
+      await roleCommand(command);
+      return -1;
+    case 'pki':
+      return pkiCommand(rest);
     case 'rules':
       return rulesCommand(rest);
     case undefined:

@@ -1,6 +1,7 @@
 import { createLogger } from '@vigil/runtime';
 import { startAllInOne } from './all-in-one.ts';
 import { loadConfig } from './config.ts';
+import { stopOnSignal } from './host.ts';
 
 /** `vigil start`: runs everything in one process until SIGINT/SIGTERM. */
 export async function startCommand(): Promise<void> {
@@ -23,19 +24,5 @@ export async function startCommand(): Promise<void> {
   ];
   process.stdout.write(lines.filter((line, i) => line !== '' || i === 0 || i === lines.length - 1).join('\n') + '\n');
 
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    vigil.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  stopOnSignal(() => vigil.stop(), logger);
 }

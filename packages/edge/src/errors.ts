@@ -51,6 +51,7 @@ export const edgeErrors = defineErrors({
     retryable: true,
   },
   VIGIL_ERR_EDGE_UDP_BUFFER_CAPPED: { message: 'UDP receive buffer capped by the kernel at {granted} bytes', status: 500, retryable: false },
+  VIGIL_ERR_EDGE_KEY_CHECK_UNAVAILABLE: { message: 'cannot check the API key with the Vigil API: {reason}', status: 503, retryable: true },
   VIGIL_ERR_EDGE_INTERNAL: { message: 'internal error: {reason}', status: 500, retryable: true },
 });
 

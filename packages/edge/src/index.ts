@@ -18,3 +18,4 @@ export * from './http/decode-body.ts';
 export * from './http/prepare-events.ts';
 export * from './publish/publisher.ts';
 export * from './publish/seal.ts';
+export * from './http/remote-key-verifier.ts';

@@ -4,6 +4,14 @@ import { detectionConfigSchema } from './alerts/config.ts';
 /** The engine role: verify provenance, detect, raise alerts. */
 export const engineConfigSchema = z
   .object({
+    ops: z
+      .object({
+        host: z.string().min(1).default('0.0.0.0').describe('Address of the engine\'s health and metrics endpoint when it runs as its own process.'),
+        port: z.number().int().min(0).max(65_535).default(8091).describe('Port of `GET /healthz` and `GET /metrics` when the engine runs as its own process (`vigil engine`).'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Health and metrics HTTP endpoint of a standalone engine.'),
     groupId: z.string().min(1).default('vigil-engine').describe('Bus consumer group the engine instances share.'),
     builtinRules: z.boolean().default(true).describe("Load Vigil's own rule pack (packages/engine/rules)."),
     rulesDirs: z

@@ -4,3 +4,4 @@ export * from './metrics.ts';
 export * from './logger.ts';
 export * from './retry.ts';
 export * from './config.ts';
+export * from './ops-server.ts';

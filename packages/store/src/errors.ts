@@ -3,6 +3,8 @@ import { defineErrors, type VigilError } from '@vigil/runtime';
 /**
  * Store and query-language errors. Query errors are the user's (400, permanent) and carry the
  * 1-based `column` where the problem is; store failures from the database are retryable.
+ * Documents OpenSearch refuses (mapping or parse errors) are permanent and name the ids, so
+ * the indexer can send them to the DLQ; overload (429) and conflicts are retryable.
  */
 export const storeErrors = defineErrors({
   VIGIL_ERR_QUERY_SYNTAX: { message: '{detail} at column {column}', status: 400, retryable: false },
@@ -19,6 +21,18 @@ export const storeErrors = defineErrors({
     retryable: false,
   },
   VIGIL_ERR_STORE_UNAVAILABLE: { message: 'store operation failed: {reason}', status: 503, retryable: true },
+  VIGIL_ERR_STORE_OVERLOADED: {
+    message: 'OpenSearch still rejected {count} of {total} documents as overloaded or failing after {attempts} attempts ({reason}); try again later',
+    status: 503,
+    retryable: true,
+  },
+  VIGIL_ERR_STORE_DOCUMENT_REJECTED: {
+    message: 'OpenSearch refused {count} of {total} {kind}s, which were not stored: {failures}',
+    status: 422,
+    retryable: false,
+  },
+  VIGIL_ERR_STORE_CONFLICT: { message: 'alert {id} kept changing while it was being updated ({attempts} attempts); try again', status: 409, retryable: true },
+  VIGIL_ERR_STORE_REFUSED: { message: 'OpenSearch refused the request ({operation}): {reason}', status: 500, retryable: false },
 });
 
 export type StoreErrorCode = keyof typeof storeErrors.specs;

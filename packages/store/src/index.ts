@@ -6,3 +6,7 @@ export { sqliteStoreConfigSchema, type SqliteStoreOptions, type SqliteStoreConfi
 export { parseQuery, QUERY_LIMITS } from './query/parser.ts';
 export type * from './query/ast.ts';
 export { numericValue, parseInstant } from './query/values.ts';
+export { createOpenSearchStore, type OpenSearchStore, type OpenSearchStoreDeps } from './opensearch/opensearch-store.ts';
+export { openSearchStoreConfigSchema, type OpenSearchStoreOptions, type OpenSearchStoreConfig } from './opensearch/config.ts';
+export type { MaintenanceReport } from './opensearch/maintenance.ts';
+export { ismRetentionPolicy } from './opensearch/ism-policy.ts';

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { REPO_ROOT, freePort, startVigilProcess, stopVigil, type RunningProcess } from '../e2e/harness.ts';
+
+/** Vigil's distributed roles as separate processes on a real Kafka and OpenSearch. */
+
+export function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: start the local stack (deploy/local/stack.sh start; eval "$(deploy/local/stack.sh env)") or run bin/test`);
+  return value;
+}
+
+/** Runs a short vigil command (pki, rules) to completion. */
+export function runVigil(args: string[], env: Record<string, string>): string {
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'packages/cli/src/main.ts'), ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`vigil ${args.join(' ')} failed (${result.status}): ${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+
+/** Writes a config file naming Kafka and OpenSearch (with a per-run index prefix). */
+export function writeDistributedConfig(path: string, options: { brokers: string; openSearchUrl: string; indexPrefix: string }): string {
+  writeFileSync(
+    path,
+    stringify({
+      bus: { kind: 'kafka', kafka: { brokers: options.brokers.split(',') } },
+      store: { kind: 'opensearch', opensearch: { url: options.openSearchUrl, indexPrefix: options.indexPrefix } },
+    }),
+  );
+  return path;
+}
+
+export interface RoleProcess extends RunningProcess {
+  role: string;
+  port: number;
+  restart(): Promise<RoleProcess>;
+}
+
+/** Starts one role and waits for its health endpoint. */
+export async function startRole(role: 'api' | 'engine' | 'indexer' | 'edge', env: Record<string, string>, port?: number): Promise<RoleProcess> {
+  const chosen = port ?? (await freePort(role === 'edge' ? 'tcp' : 'tcp'));
+  const portEnv: Record<string, string> =
+    role === 'api' ? { VIGIL_API_HOST: '127.0.0.1', VIGIL_API_PORT: String(chosen) }
+    : role === 'edge' ? { VIGIL_INGEST_HOST: '127.0.0.1', VIGIL_INGEST_PORT: String(chosen) }
+    : { VIGIL_OPS_HOST: '127.0.0.1', VIGIL_OPS_PORT: String(chosen) };
+  // The config file (VIGIL_CONFIG) names Kafka and OpenSearch; blank the stack's variables
+  // inherited from the test process, which would otherwise override it.
+  const fromFile = { VIGIL_KAFKA_BROKERS: '', VIGIL_OPENSEARCH_URL: '' };
+  const started = await startVigilProcess([role], { ...fromFile, ...env, ...portEnv }, `http://127.0.0.1:${chosen}/healthz`, 120_000);
+  const running: RoleProcess = { ...started, role, port: chosen, restart: () => startRole(role, env, chosen) };
+  return running;
+}
+
+export async function stopRoles(roles: (RunningProcess | undefined)[]): Promise<void> {
+  await Promise.all(roles.filter((role): role is RunningProcess => role !== undefined).map((role) => stopVigil(role)));
+}
