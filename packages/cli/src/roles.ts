@@ -29,7 +29,7 @@ export function caCertificatePem(config: Readonly<VigilConfig>): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read the Vigil CA certificate at ${path} (set VIGIL_CA_CERT): ${(error as Error).message}`);
+    throw new Error(`cannot read the Vigil CA certificate at ${path} (set VIGIL_CA_CERT): ${(error as Error).message}`, { cause: error });
   }
 }
 
