@@ -1,0 +1,73 @@
+# Vigil: one image for every role.
+#
+#   docker build -t vigil:0.1.0 .
+#   docker run -p 8080:8080 -p 8088:8088 -p 5514:5514/udp -p 5514:5514 -v vigil-data:/var/lib/vigil vigil:0.1.0
+#   docker run ... vigil:0.1.0 edge|engine|indexer|api|pki init|...
+#
+# Node 24 runs the TypeScript sources directly (type stripping): there is no build step, the
+# image holds the workspace's sources and its production dependencies. Builds with BuildKit
+# and with the classic builder alike (no RUN --mount, no COPY --link).
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# ---- dependencies: production node_modules for the whole pnpm workspace ------------------
+FROM ${NODE_IMAGE} AS deps
+ARG PNPM_VERSION=10.34.8
+ENV CI=true \
+    PNPM_STORE_DIR=/pnpm-store
+RUN npm install --global --no-fund --no-audit "pnpm@${PNPM_VERSION}" \
+ && npm cache clean --force
+WORKDIR /app
+# Fetching needs only the lockfile, so this (slow, networked) layer is rebuilt only when the
+# dependencies change, not when a source file does.
+COPY pnpm-lock.yaml pnpm-workspace.yaml ./
+RUN pnpm fetch --prod --store-dir "$PNPM_STORE_DIR"
+COPY package.json ./
+COPY packages ./packages
+RUN pnpm install --frozen-lockfile --prod --offline --store-dir "$PNPM_STORE_DIR"
+
+# ---- runtime ------------------------------------------------------------------------------
+FROM ${NODE_IMAGE}
+ARG VERSION=0.1.0
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="Vigil" \
+      org.opencontainers.image.description="Open-source distributed SIEM: edge collectors, streaming detection, OpenSearch storage, REST API and dashboard" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.base.name="docker.io/library/node:24-bookworm-slim" \
+      org.opencontainers.image.documentation="docs/deploy.md"
+
+ENV NODE_ENV=production \
+    VIGIL_DATA_DIR=/var/lib/vigil
+
+# uid/gid 10001: outside the range of the base image's users and of most host users, so files
+# on bind mounts are not accidentally owned by someone real. /etc/vigil/{trust,edge} are the
+# mount points docker-compose uses for the CA certificate and the edge identity; creating them
+# here makes fresh named volumes mounted there owned by vigil.
+RUN groupadd --system --gid 10001 vigil \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/vigil --no-create-home --shell /usr/sbin/nologin vigil \
+ && mkdir -p /var/lib/vigil /etc/vigil/trust /etc/vigil/edge \
+ && chown 10001:10001 /var/lib/vigil /etc/vigil/trust /etc/vigil/edge \
+ && chmod 0700 /var/lib/vigil /etc/vigil/edge
+
+WORKDIR /app
+# Owned by root and read-only for the vigil user: the process cannot change its own code.
+COPY --from=deps /app/package.json /app/pnpm-workspace.yaml ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/packages ./packages
+
+USER 10001:10001
+VOLUME ["/var/lib/vigil"]
+# 8080 API + dashboard, 8088 HTTP ingest, 5514 syslog, 8091/8092 engine/indexer health+metrics.
+EXPOSE 8080 8088 5514/tcp 5514/udp 8091 8092
+
+# For the default command (all-in-one, API on VIGIL_API_PORT). docker-compose and the Helm chart
+# set a check per role on that role's own health port.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.VIGIL_API_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+
+ENTRYPOINT ["node", "/app/packages/cli/src/main.ts"]
+CMD ["start"]
