@@ -102,8 +102,7 @@ describe('vigil start: sshd syslog to alerts', () => {
     expect(unknownBody.errors[0]).toMatchObject({ index: 1 });
     expect(unknownBody.errors[0]!.path).toContain('sauce');
 
-    const oversized = await postEarlyAnswered(vigil.ingestUrl('/api/v1/events'), keyResponse.body.key, Buffer.from(JSON.stringify({ message: 'x'.repeat(6 * 1024 * 1024) })));
-    expect(oversized).toBe(413);
+    expect(await postOversized(vigil.ingestUrl('/api/v1/events'), keyResponse.body.key, 6 * 1024 * 1024)).toBe(413);
 
     // A garbage frame, an oversized octet count and a good line on one TCP connection.
     const marker = `after-garbage-${Date.now()}`;
@@ -122,18 +121,21 @@ describe('vigil start: sshd syslog to alerts', () => {
 });
 
 /**
- * POSTs a body the server may refuse before reading it all (413): node:http keeps the early
- * answer even when the server closes the connection under the rest of the upload, where
- * fetch reports only the broken pipe.
+ * Announces an oversized body (Content-Length) but sends only its first kilobyte, and returns
+ * the status the server answers with: the edge must refuse by the announced size without
+ * waiting for (or reading) the rest, and without the client's upload racing the refusal.
  */
-function postEarlyAnswered(url: string, key: string, body: Buffer): Promise<number> {
+function postOversized(url: string, key: string, announcedBytes: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': body.length } });
+    const outgoing = request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', 'content-length': announcedBytes } });
+    const timer = setTimeout(() => reject(new Error('no answer to an oversized body within 10 s')), 10_000);
     outgoing.on('response', (response) => {
+      clearTimeout(timer);
       response.resume();
       resolve(response.statusCode ?? 0);
+      outgoing.destroy();
     });
-    outgoing.on('error', (error) => setTimeout(() => reject(error), 1_000));
-    outgoing.end(body);
+    outgoing.on('error', () => {});
+    outgoing.write(`{"message":"${'x'.repeat(1_000)}`);
   });
 }
