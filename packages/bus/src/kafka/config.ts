@@ -91,7 +91,7 @@ export const kafkaBusConfigSchema = z
       .int()
       .min(1)
       .max(64)
-      .default(4)
+      .default(8)
       .describe('How many partitions\' batches one consumer hands to its handler at the same time.'),
     retryBaseDelayMs: z
       .number()
