@@ -1,4 +1,5 @@
 import { backoffDelayMs, describeError, errorCode, sleep, type Logger, type OncePerInterval } from '@vigil/runtime';
+import { resolveConsumerOptions } from '../consumer-options.ts';
 import type { BatchHandler, BusBatch, BusConsumer, ConsumerOptions } from '../bus.ts';
 import { busErrors } from '../errors.ts';
 import type { GroupCoordinator, GroupMember } from './group-coordinator.ts';
@@ -53,15 +54,13 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
   #state: 'idle' | 'running' | 'stopped' = 'idle';
 
   constructor(context: ConsumerContext, options: ConsumerOptions) {
-    if (!options.groupId) throw new Error('consumer groupId must not be empty');
-    const maxBatchSize = options.maxBatchSize ?? 500;
-    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new Error(`maxBatchSize must be a positive integer, got ${maxBatchSize}`);
+    const resolved = resolveConsumerOptions(options);
     this.#context = context;
-    this.groupId = options.groupId;
-    this.topics = [...new Set(options.topics)];
-    this.#fromBeginning = options.fromBeginning ?? true;
-    this.#maxBatchSize = maxBatchSize;
-    this.#onError = options.onError;
+    this.groupId = resolved.groupId;
+    this.topics = resolved.topics;
+    this.#fromBeginning = resolved.fromBeginning;
+    this.#maxBatchSize = resolved.maxBatchSize;
+    this.#onError = resolved.onError;
   }
 
   async run(handler: BatchHandler): Promise<void> {

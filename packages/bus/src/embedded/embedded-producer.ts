@@ -1,4 +1,5 @@
 import type { BusProducer, OutgoingMessage } from '../bus.ts';
+import { toBytes } from '../message-bytes.ts';
 import type { Appender } from './appender.ts';
 import { busErrors } from '../errors.ts';
 import type { AppendRow, StoredTopic } from './log-store.ts';
@@ -71,18 +72,6 @@ export class EmbeddedProducer implements BusProducer {
     this.#roundRobin.set(topic.name, (next + 1) % topic.partitions);
     return next;
   }
-}
-
-function toBytes(input: Buffer | string | null, topic: string, what: string): Buffer | null {
-  if (input === null) return null;
-  if (typeof input === 'string') return Buffer.from(input, 'utf8');
-  if (Buffer.isBuffer(input)) return input;
-  // Plain Uint8Arrays get here from untyped callers; they are bytes all the same.
-  if ((input as unknown) instanceof Uint8Array) {
-    const bytes = input as Uint8Array;
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  throw busErrors.create('VIGIL_ERR_BUS_BAD_MESSAGE', { topic, reason: `${what} must be a Buffer or a string` });
 }
 
 function encodeHeaders(headers: Record<string, string> | undefined, topic: string): string | null {
