@@ -1,8 +1,8 @@
-import { queryError } from '../errors.ts';
 import type { TermNode, WildcardNode, WildcardPart } from '../query/ast.ts';
 import { ALERT_PROPERTIES, ECS_PROPERTIES, EVENT_PROPERTIES, SEARCH_FIELDS, fieldKinds } from './mappings.ts';
 import { MATCH_NONE, anyOf, matchIgnoringCase, type Dsl, type DslTarget } from './query-dsl.ts';
 import { words } from './text-analysis.ts';
+import { fullTextPrefix } from '../query/full-text-prefix.ts';
 
 // A multi-word prefix (`10.0.*`) expands its last word per shard; this many distinct words keeps it exact in practice.
 const MAX_PREFIX_EXPANSIONS = 10_000;
@@ -49,7 +49,7 @@ export const alertDslTarget: DslTarget = {
  */
 export function wordsQuery(leaf: TermNode | WildcardNode, fields: string[]): Dsl | null {
   const prefix = leaf.kind === 'wildcard';
-  const list = words(prefix ? prefixText(leaf) : leaf.value);
+  const list = words(prefix ? fullTextPrefix(leaf) : leaf.value);
   if (list.length === 0) return null;
   const last = list[list.length - 1]!;
   const query = (field: string): Dsl => {
@@ -58,19 +58,6 @@ export function wordsQuery(leaf: TermNode | WildcardNode, fields: string[]): Dsl
     return prefix ? { match_phrase_prefix: { [field]: { query: phrase, max_expansions: MAX_PREFIX_EXPANSIONS } } } : { match_phrase: { [field]: { query: phrase } } };
   };
   return anyOf(fields.map(query));
-}
-
-/** The text before a wildcard's trailing `*`; any other wildcard is refused, as in SQLite. */
-function prefixText(leaf: WildcardNode): string {
-  const { parts } = leaf;
-  const last = parts[parts.length - 1];
-  const body = parts.slice(0, -1);
-  if (last?.kind !== 'any' || body.length === 0 || body.some((part) => part.kind !== 'text')) {
-    const where = leaf.field === null ? 'free text' : `full-text field '${leaf.field}'`;
-    const hint = parts[0]?.kind === 'any' ? 'a wildcard cannot come first' : `only a trailing '*' (prefix search) is supported`;
-    throw queryError('VIGIL_ERR_QUERY_UNSUPPORTED', `in ${where} ${hint}; use a keyword field for other patterns, e.g. url.path:*.php`, leaf.column);
-  }
-  return body.map((part) => (part.kind === 'text' ? part.text : '')).join('');
 }
 
 function containsAny(fields: string[], leaf: TermNode | WildcardNode): Dsl {

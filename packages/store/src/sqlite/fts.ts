@@ -1,5 +1,5 @@
-import { queryError } from '../errors.ts';
 import type { TermNode, WildcardNode } from '../query/ast.ts';
+import { fullTextPrefix } from '../query/full-text-prefix.ts';
 
 // unicode61 (the FTS5 tokenizer in use) indexes letters and digits; everything else separates tokens.
 const TOKEN_CHARACTER = /[\p{L}\p{N}]/u;
@@ -16,15 +16,7 @@ export function ftsQuery(leaf: TermNode | WildcardNode, column?: string): string
   if (leaf.kind === 'term') {
     text = leaf.value;
   } else {
-    const { parts } = leaf;
-    const last = parts[parts.length - 1];
-    const body = parts.slice(0, -1);
-    if (last?.kind !== 'any' || body.length === 0 || body.some((part) => part.kind !== 'text')) {
-      const where = leaf.field === null ? 'free text' : `full-text field '${leaf.field}'`;
-      const hint = parts[0]?.kind === 'any' ? 'a wildcard cannot come first' : `only a trailing '*' (prefix search) is supported`;
-      throw queryError('VIGIL_ERR_QUERY_UNSUPPORTED', `in ${where} ${hint}; use a keyword field for other patterns, e.g. url.path:*.php`, leaf.column);
-    }
-    text = body.map((part) => (part.kind === 'text' ? part.text : '')).join('');
+    text = fullTextPrefix(leaf);
     prefix = true;
   }
   if (!TOKEN_CHARACTER.test(text)) return null;
