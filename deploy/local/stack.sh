@@ -4,6 +4,8 @@
 #
 #   deploy/local/stack.sh start [kafka|opensearch|all]   fetch (cached), configure, start, wait until healthy
 #   deploy/local/stack.sh stop  [kafka|opensearch|all]   stop and wait
+#   deploy/local/stack.sh kill kafka                     SIGKILL the broker (a crash; its data stays)
+#   deploy/local/stack.sh resume kafka                   start the broker again on its existing data
 #   deploy/local/stack.sh status                         what is running
 #   deploy/local/stack.sh env                            export lines for VIGIL_KAFKA_BROKERS / VIGIL_OPENSEARCH_URL
 #
@@ -75,9 +77,15 @@ wait_until() {
 }
 
 start_kafka() {
+  local keep=${1:-}
   local libs; libs=$(fetch_kafka)
   local dir="$STACK/kafka"
   if pid_alive "$dir/pid"; then log "Kafka already running (pid $(cat "$dir/pid"))"; return 0; fi
+  if [ "$keep" = keep ] && [ -f "$dir/server.properties" ]; then
+    log "resuming Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT with its existing data"
+    launch_kafka "$libs" "$dir"
+    return 0
+  fi
   rm -rf "$dir" && mkdir -p "$dir/data" "$dir/logs"
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
@@ -103,6 +111,12 @@ PROPS
   java -cp "$libs/*" -Dlog4j.configuration="file:$HERE/log4j.properties" -Dkafka.logs.dir="$dir/logs" \
     kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >"$dir/logs/format.log" 2>&1 || die "kafka storage format failed: $(cat "$dir/logs/format.log")"
   log "starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
+  launch_kafka "$libs" "$dir"
+}
+
+launch_kafka() {
+  local libs=$1 dir=$2
+  : > "$dir/logs/server.log"
   nohup java -Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$HERE/log4j.properties" -Dkafka.logs.dir="$dir/logs" \
     -cp "$libs/*" kafka.Kafka "$dir/server.properties" >"$dir/logs/stdout.log" 2>&1 &
@@ -168,6 +182,14 @@ case "${1:-}" in
     [ "$which" = opensearch ] || start_kafka
     [ "$which" = kafka ] || start_opensearch
     ;;
+  kill)
+    [ "$which" = kafka ] || die "only kafka can be killed"
+    if pid_alive "$STACK/kafka/pid"; then kill -KILL "$(cat "$STACK/kafka/pid")"; rm -f "$STACK/kafka/pid"; log "Kafka killed"; fi
+    ;;
+  resume)
+    [ "$which" = kafka ] || die "only kafka can be resumed"
+    start_kafka keep
+    ;;
   stop)
     [ "$which" = opensearch ] || stop_one kafka
     [ "$which" = kafka ] || stop_one opensearch
@@ -189,7 +211,7 @@ case "${1:-}" in
     echo "OPENSEARCH_ZIP_SHA256=$(sha256sum "$CACHE/opensearch-$OPENSEARCH_VERSION.zip" | cut -d' ' -f1)"
     ;;
   *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

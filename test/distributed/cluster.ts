@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -54,4 +54,22 @@ export async function startRole(role: 'api' | 'engine' | 'indexer' | 'edge', env
 
 export async function stopRoles(roles: (RunningProcess | undefined)[]): Promise<void> {
   await Promise.all(roles.filter((role): role is RunningProcess => role !== undefined).map((role) => stopVigil(role)));
+}
+
+/** A Kafka broker of one test's own (not the shared stack), so it can be killed without disturbing other suites. */
+export interface DedicatedKafka {
+  brokers: string;
+  /** SIGKILL the broker; its data stays on disk. */
+  kill(): void;
+  /** Start it again on its existing data. */
+  resume(): void;
+  stop(): void;
+}
+
+export async function startDedicatedKafka(dir: string): Promise<DedicatedKafka> {
+  const port = await freePort('tcp');
+  const env = { ...process.env, VIGIL_STACK_DIR: dir, VIGIL_STACK_KAFKA_PORT: String(port) };
+  const stack = (command: string) => execFileSync('bash', [join(REPO_ROOT, 'deploy/local/stack.sh'), command, 'kafka'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  stack('start');
+  return { brokers: `127.0.0.1:${port}`, kill: () => stack('kill'), resume: () => stack('resume'), stop: () => stack('stop') };
 }

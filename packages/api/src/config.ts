@@ -41,6 +41,31 @@ export const apiConfigSchema = z
       .default(15 * 60 * 1000)
       .describe('Window over which failed logins are counted, in milliseconds.'),
     dashboard: z.boolean().default(true).describe('Serve the web dashboard at `/`.'),
+    fleet: z
+      .object({
+        revocationRepublishMs: z
+          .number()
+          .int()
+          .min(1000)
+          .default(60_000)
+          .describe('How often the full revocation list is published again on `vigil.commands`, so engines and indexers that start later still get it.'),
+        silentAfterIntervals: z
+          .number()
+          .int()
+          .min(1)
+          .default(3)
+          .describe('An edge is `silent` once this many of its heartbeat intervals pass without a heartbeat.'),
+        certificateValidityDays: z
+          .number()
+          .int()
+          .min(1)
+          .max(3650)
+          .default(365)
+          .describe('Validity of the edge certificates issued at enrollment and renewal, in days.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Edge fleet: enrollment, certificate renewal, revocation, heartbeats and commands.'),
   })
   .strict()
   .describe('API role: REST API, authentication and the dashboard.');

@@ -1,12 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { OncePerInterval, describeError, parseConfig, type Component, type Logger, type Metrics } from '@vigil/runtime';
+import { OncePerInterval, describeError, parseConfig, startAll, stopAll, type Component, type Logger, type Metrics } from '@vigil/runtime';
 import type { Store } from '@vigil/store';
 import { apiConfigSchema, type ApiConfig, type ApiConfigInput } from './config.ts';
 import { apiErrors } from './errors.ts';
 import type { AuthRepository } from './auth/auth-repository.ts';
 import { LoginLimiter } from './auth/login-limiter.ts';
+import { FleetService, type ApiFleetDeps } from './fleet/fleet-service.ts';
 import { toErrorResponse } from './http/error-response.ts';
 import { buildOpenApiDocument } from './http/openapi.ts';
 import { registerRoutes, type RouteDefinition } from './http/route.ts';
@@ -15,6 +16,7 @@ import { DASHBOARD_DIR, registerStaticFiles } from './http/static-files.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
+import { edgeRoutes } from './routes/edges.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type HealthCheck } from './routes/health.ts';
 import { openApiRoute } from './routes/openapi.ts';
@@ -29,6 +31,8 @@ export interface ApiDeps {
   readonly health: HealthCheck;
   /** Directory of the dashboard's static files; defaults to this package's `public/`. */
   readonly dashboardDir?: string;
+  /** The edge fleet (enrollment, health, revocation, commands); without it, the `/api/v1/edges` routes are absent. */
+  readonly fleet?: ApiFleetDeps;
 }
 
 /** The API role's HTTP server as a component. */
@@ -102,10 +106,17 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     ...alertRoutes({ store }),
     ...healthRoutes({ health, metrics }),
   ];
+  const fleet = deps.fleet && new FleetService(deps.fleet, { config: config.fleet, metrics, logger: logger.child({ part: 'fleet' }) });
+  if (fleet) {
+    const authFailures = metrics.counter('vigil_api_fleet_auth_failures_total', 'Refused enrollments (bad token) and renewals (untrusted certificate or bad signature), by route.', ['route']);
+    const fleetLimiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
+    apiRoutes.push(...edgeRoutes({ fleet, limiter: fleetLimiter, silentAfterIntervals: config.fleet.silentAfterIntervals, authFailures }));
+  }
+  const fleetComponents = fleet?.components ?? [];
   let document: Record<string, unknown> | undefined;
   const routes = [...apiRoutes];
   routes.push(
-    openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events and API keys of a Vigil SIEM.' }))),
+    openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events, API keys and edges of a Vigil SIEM.' }))),
   );
   registerRoutes(app, routes, auth);
   if (config.dashboard) registerStaticFiles(app, deps.dashboardDir ?? fileURLToPath(DASHBOARD_DIR));
@@ -119,10 +130,20 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     addresses: () => listening(app),
     async start() {
       await app.listen({ host: config.host, port: config.port });
+      try {
+        await startAll(fleetComponents);
+      } catch (error) {
+        await app.close();
+        throw error;
+      }
       logger.info({ addresses: listening(app).map((a) => `${a.address}:${a.port}`) }, 'api listening');
     },
     async stop() {
-      await app.close();
+      try {
+        await stopAll(fleetComponents);
+      } finally {
+        await app.close();
+      }
     },
   };
 }

@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSqliteAuthRepository } from '@vigil/api';
+import { createSqliteAuthRepository, createSqliteFleetRepository } from '@vigil/api';
 import type { Bus } from '@vigil/bus';
+import { localCaRenewal } from '@vigil/fleet';
 import { loadOrCreateCa, loadOrEnrollLocalEdge } from '@vigil/provenance';
 import { Metrics, startAll, stopAll, type Component, type Logger } from '@vigil/runtime';
 import type { Store } from '@vigil/store';
-import type { VigilConfig } from './config.ts';
+import { loadConfig, type VigilConfig } from './config.ts';
 import { dataDirOf, openBus, openStore } from './infrastructure.ts';
-import { buildApi, buildEdge, buildEngine, buildIndexer, hostPort } from './roles.ts';
+import { buildApi, buildEdge, buildEdgeControl, buildEngine, buildIndexer, buildRevocationWatcher, hostPort, prepareEdge } from './roles.ts';
 
 export interface AllInOne {
   bus: Bus;
@@ -32,29 +33,38 @@ export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logge
   const shared = { config, metrics, logger };
 
   const ca = loadOrCreateCa(join(dataDir, 'pki'));
-  const identity = loadOrEnrollLocalEdge(join(dataDir, 'edge', 'identity'), ca, config.edgeId);
+  const identityDir = join(dataDir, 'edge', 'identity');
+  const identity = loadOrEnrollLocalEdge(identityDir, ca, config.edgeId);
+  const edgeSetup = prepareEdge(shared, identity, identityDir);
 
   const bus = await openBus(config, metrics, logger);
   const store = await openStore(config, metrics, logger);
   const auth = createSqliteAuthRepository(join(dataDir, 'auth.db'));
+  const fleet = createSqliteFleetRepository(join(dataDir, 'auth.db'));
   const closeables: Component[] = [
     { name: 'store', start: async () => {}, stop: () => store.close() },
     { name: 'bus', start: async () => {}, stop: () => bus.close() },
     { name: 'auth', start: async () => {}, stop: async () => auth.close() },
+    { name: 'fleet', start: async () => {}, stop: () => fleet.close() },
   ];
   let ready = false;
   let components: Component[] = [];
   let generatedAdminPassword: string | undefined;
   const producer = bus.createProducer();
-  const edge = buildEdge(shared, producer, identity, (key) => auth.verifyIngestKey(key));
-  const api = buildApi(shared, store, auth, () => ready);
+  const edge = buildEdge(shared, producer, edgeSetup, (key) => auth.verifyIngestKey(key));
+  // One revocation list serves both verifiers of this process.
+  const revocations = buildRevocationWatcher(shared, bus, ca.certificatePem, 'core');
+  const api = buildApi(shared, store, auth, () => ready, { repository: fleet, bus, producer, ca });
   try {
     generatedAdminPassword = await auth.ensureAdmin(config.adminPassword);
     components = [
-      buildIndexer(shared, bus, producer, store, ca.certificatePem),
-      await buildEngine(shared, bus, producer, ca.certificatePem),
+      revocations,
+      buildIndexer(shared, bus, producer, store, ca.certificatePem, revocations),
+      await buildEngine(shared, bus, producer, ca.certificatePem, revocations),
       api,
       edge,
+      // The built-in edge renews from the local CA and reloads from the same file and environment.
+      ...buildEdgeControl(shared, bus, producer, edgeSetup, edge, { caPem: ca.certificatePem, renew: localCaRenewal(ca), reloadConfig: () => loadConfig() }),
     ];
     await startAll(components);
   } catch (error) {

@@ -29,6 +29,13 @@ export const vigilConfigSchema = z
       .min(1)
       .optional()
       .describe('The Vigil CA certificate that edge batches must chain to (engine, indexer). Default: `<dataDir>/pki/ca.crt`.'),
+    caKeyPath: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The Vigil CA private key, for a standalone API (`vigil api`) that enrolls and renews edges and signs commands and revocation lists; without it those routes answer 503. `vigil start` uses `<dataDir>/pki/ca.key`.',
+      ),
     edgeIdentityDir: z
       .string()
       .min(1)

@@ -28,6 +28,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { name: 'VIGIL_STORE', paths: ['store.kind'], kind: 'string' },
   { name: 'VIGIL_OPENSEARCH_URL', paths: ['store.opensearch.url'], kind: 'string' },
   { name: 'VIGIL_CA_CERT', paths: ['caCertificatePath'], kind: 'string' },
+  { name: 'VIGIL_CA_KEY', paths: ['caKeyPath'], kind: 'string' },
   { name: 'VIGIL_EDGE_IDENTITY_DIR', paths: ['edgeIdentityDir'], kind: 'string' },
   { name: 'VIGIL_API_URL', paths: ['apiUrl'], kind: 'string' },
   { name: 'VIGIL_OPS_HOST', paths: ['engine.ops.host', 'indexer.ops.host'], kind: 'string' },

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { enrollCommand } from './enroll-command.ts';
 import { pkiCommand } from './pki-command.ts';
 import { roleCommand } from './role-command.ts';
 import { rulesCommand } from './rules-command.ts';
@@ -10,6 +11,8 @@ commands:
   start                 run edge, engine, indexer and API in one process (embedded bus, SQLite store)
   edge | engine | indexer | api
                         run one role as its own process (distributed mode: VIGIL_BUS=kafka, VIGIL_STORE=opensearch)
+  enroll --api <url> --token <token> --edge-id <id> [--identity-dir <dir>] [--force]
+                        enroll this edge with the Vigil CA using a one-time token from an admin
   pki init              create the Vigil CA in <data dir>/pki
   pki issue-edge --id <edge-id> --out <dir>
                         issue an edge certificate and key from the Vigil CA
@@ -32,6 +35,8 @@ async function main(argv: string[]): Promise<number> {
     case 'api':
       await roleCommand(command);
       return -1;
+    case 'enroll':
+      return enrollCommand(rest);
     case 'pki':
       return pkiCommand(rest);
     case 'rules':

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateRsaKeyPair, issueEdgeCertificate, loadEdgeIdentity, loadOrCreateCa, saveEdgeIdentity } from '@vigil/provenance';
+import { generateRsaKeyPair, issueEdgeCertificate, loadEdgeIdentity, loadOrCreateCa, saveEdgeIdentity, writeFileAtomic } from '@vigil/provenance';
 import { loadConfig } from './config.ts';
 import { dataDirOf } from './infrastructure.ts';
 
@@ -37,6 +37,8 @@ export async function pkiCommand(args: string[]): Promise<number> {
     const ca = loadOrCreateCa(pkiDir);
     const keys = generateRsaKeyPair();
     saveEdgeIdentity(out, { edgeId: values.id, privateKeyPem: keys.privateKeyPem, certificatePem: issueEdgeCertificate(ca, { edgeId: values.id, publicKeyPem: keys.publicKeyPem }) });
+    // The CA certificate next to the identity, as `vigil enroll` leaves it: the edge checks the core's commands with it.
+    writeFileAtomic(join(out, 'ca.crt'), ca.certificatePem, 0o644);
     console.log(`issued edge ${values.id}: ${join(out, 'edge.crt')} and ${join(out, 'edge.key')} (0600)`);
     return 0;
   }

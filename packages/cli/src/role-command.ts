@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSqliteAuthRepository } from '@vigil/api';
+import { createSqliteAuthRepository, createSqliteFleetRepository } from '@vigil/api';
 import { createRemoteKeyVerifier } from '@vigil/edge';
 import { loadEdgeIdentity } from '@vigil/provenance';
 import { Metrics, OpsServer, createLogger, startAll, stopAll, type Component } from '@vigil/runtime';
 import { loadConfig, type VigilConfig } from './config.ts';
 import { stopOnSignal } from './host.ts';
 import { dataDirOf, openBus, openStore } from './infrastructure.ts';
-import { buildApi, buildEdge, buildEngine, buildIndexer, caCertificatePem, hostPort, type Shared } from './roles.ts';
+import { enrollCommandHint, renewOverHttp } from './enroll-command.ts';
+import { apiCa, buildApi, buildEdge, buildEdgeControl, buildEngine, buildIndexer, buildRevocationWatcher, caCertificatePem, edgeCaCertificatePem, hostPort, prepareEdge, type Shared } from './roles.ts';
 
 export type Role = 'edge' | 'engine' | 'indexer' | 'api';
 
@@ -50,41 +51,50 @@ async function assemble(role: Role, shared: Shared, ready: () => boolean): Promi
       const caPem = caCertificatePem(config);
       const bus = await openBus(config, metrics, logger);
       const ops = opsFor(config.engine.ops);
-      const engine = await buildEngine(shared, bus, bus.createProducer(), caPem);
-      return { components: [closing('bus', () => bus.close()), engine, ops], describe: () => `health and metrics on ${opsAddress(ops)}` };
+      const revocations = buildRevocationWatcher(shared, bus, caPem, 'engine');
+      const engine = await buildEngine(shared, bus, bus.createProducer(), caPem, revocations);
+      return { components: [closing('bus', () => bus.close()), revocations, engine, ops], describe: () => `health and metrics on ${opsAddress(ops)}` };
     }
     case 'indexer': {
       const caPem = caCertificatePem(config);
       const bus = await openBus(config, metrics, logger);
       const store = await openStore(config, metrics, logger);
       const ops = opsFor(config.indexer.ops);
-      const indexer = buildIndexer(shared, bus, bus.createProducer(), store, caPem);
+      const revocations = buildRevocationWatcher(shared, bus, caPem, 'indexer');
+      const indexer = buildIndexer(shared, bus, bus.createProducer(), store, caPem, revocations);
       return {
-        components: [closing('store', () => store.close()), closing('bus', () => bus.close()), indexer, ops],
+        components: [closing('store', () => store.close()), closing('bus', () => bus.close()), revocations, indexer, ops],
         describe: () => `health and metrics on ${opsAddress(ops)}`,
       };
     }
     case 'api': {
+      const ca = apiCa(config);
       const store = await openStore(config, metrics, logger);
+      const bus = await openBus(config, metrics, logger);
       const auth = createSqliteAuthRepository(join(dataDirOf(config), 'auth.db'));
+      const fleet = createSqliteFleetRepository(join(dataDirOf(config), 'auth.db'));
       const generated = await auth.ensureAdmin(config.adminPassword);
       if (generated) process.stdout.write(`admin login: user "admin", password "${generated}" (generated now and shown only this once)\n`);
-      const api = buildApi(shared, store, auth, ready);
+      const api = buildApi(shared, store, auth, ready, { repository: fleet, bus, producer: bus.createProducer(), ca });
       return {
-        components: [closing('store', () => store.close()), closing('auth', () => auth.close()), api],
+        components: [closing('store', () => store.close()), closing('bus', () => bus.close()), closing('auth', () => auth.close()), closing('fleet', () => fleet.close()), api],
         describe: () => api.addresses().map((address) => `http://${hostPort(address.address, address.port)}/`).join(', '),
       };
     }
     case 'edge': {
       const identityDir = config.edgeIdentityDir ?? join(dataDirOf(config), 'edge', 'identity');
       const identity = loadEdgeIdentity(identityDir, config.edgeId);
-      if (!identity) throw new Error(`edge ${config.edgeId} has no identity in ${identityDir}: issue one with \`vigil pki issue-edge --id ${config.edgeId} --out ${identityDir}\``);
+      if (!identity) throw new Error(`edge ${config.edgeId} has no identity in ${identityDir}: ${enrollCommandHint(config.edgeId, identityDir)}`);
       if (!config.apiUrl) throw new Error('a standalone edge needs VIGIL_API_URL to check ingest API keys');
       const verifyIngestKey = createRemoteKeyVerifier({ apiUrl: config.apiUrl, validTtlMs: 60_000, invalidTtlMs: 5_000, requestTimeoutMs: 5_000 });
+      const caPem = edgeCaCertificatePem(config, identityDir);
+      const setup = prepareEdge(shared, identity, identityDir);
       const bus = await openBus(config, metrics, logger);
-      const edge = buildEdge(shared, bus.createProducer(), identity, verifyIngestKey);
+      const producer = bus.createProducer();
+      const edge = buildEdge(shared, producer, setup, verifyIngestKey);
+      const control = buildEdgeControl(shared, bus, producer, setup, edge, { caPem, renew: renewOverHttp(config.apiUrl, config.edgeId), reloadConfig: () => loadConfig() });
       return {
-        components: [closing('bus', () => bus.close()), edge],
+        components: [closing('bus', () => bus.close()), edge, ...control],
         describe: () => {
           const { http, syslogTcp, syslogUdp } = edge.addresses();
           return [

@@ -1,17 +1,27 @@
 import type { BusProducer } from '@vigil/bus';
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
 import { EdgeMetrics, type EdgeInput } from './metrics.ts';
+import type { SourceAccessList } from './control/source-access-list.ts';
 import { OncePerInterval, describeError, parseConfig, startAll, stopAll, type Component, type Logger, type Metrics } from '@vigil/runtime';
 import type { EcsEvent } from '@vigil/schema';
 import { edgeConfigSchema, type EdgeConfig, type EdgeConfigInput } from './config.ts';
 import { HttpIngestSource, type VerifyIngestKey } from './http/http-source.ts';
 import { normalizeSyslog, quarantineToEvent } from './normalize.ts';
 import { ParserRegistry } from './parsers/registry.ts';
+import { BusSink, type BatchSink } from './publish/batch-sink.ts';
+import { ProcessingPipeline } from './processing/pipeline.ts';
 import { EventPublisher } from './publish/publisher.ts';
+import { SpoolSink } from './publish/spool-sink.ts';
 import type { Peer } from './syslog/flow-control.ts';
 import type { QuarantinedFrame } from './syslog/framing.ts';
 import { SyslogTcpSource } from './syslog/tcp-source.ts';
+import { timeZone, type TimeZone } from './syslog/time-zone.ts';
+import type { TlsIdentity } from './syslog/tls-credentials.ts';
+import { SyslogTlsSource } from './syslog/tls-source.ts';
 import { SyslogUdpSource } from './syslog/udp-source.ts';
+
+/** The syslog listeners' input types. */
+type SyslogInput = Extract<EdgeInput, 'syslog_udp' | 'syslog_tcp' | 'syslog_tls'>;
 
 /** What the host (the CLI) hands the edge. */
 export interface EdgeDeps {
@@ -28,6 +38,15 @@ export interface EdgeDeps {
   now?: () => number;
   /** Program parsers; defaults to the ones the edge ships with. */
   parsers?: ParserRegistry;
+  /**
+   * The spool directory when `spool.dir` is not configured (the CLI passes `<dataDir>/edge/spool`).
+   * With neither, the edge sends batches to the bus directly (library use and tests).
+   */
+  spoolDir?: string;
+  /** The edge's enrolled identity: the syslog TLS listener's certificate when no certFile/keyFile is configured, and its client CA. */
+  tlsIdentity?: TlsIdentity;
+  /** Source addresses every listener refuses (changed live by block-source/unblock-source commands); none when absent. */
+  accessList?: SourceAccessList;
 }
 
 /** A listener's bound address. */
@@ -40,6 +59,7 @@ export interface BoundAddress {
 export interface EdgeAddresses {
   syslogUdp?: BoundAddress;
   syslogTcp?: BoundAddress;
+  syslogTls?: BoundAddress;
   http?: BoundAddress;
 }
 
@@ -50,6 +70,19 @@ export interface Edge extends Component {
   readonly running: boolean;
   /** Events received that the bus has not acknowledged yet. */
   readonly inFlight: number;
+  /** Totals for heartbeats: received, published, in flight, drops by reason. */
+  status(): Promise<EdgeStatusReport>;
+  /** The spool's fill, when the edge has one. */
+  spoolStatus(): { usedBytes: number; maxBytes: number; pendingRecords: number } | undefined;
+}
+
+/** What an edge reports about its intake in heartbeats. */
+export interface EdgeStatusReport {
+  received: number;
+  published: number;
+  inFlight: number;
+  drops: Record<string, number>;
+  spool?: { usedBytes: number; maxBytes: number; pendingRecords: number };
 }
 
 /**
@@ -66,11 +99,17 @@ class EdgeHost implements Edge {
   readonly #deps: EdgeDeps;
   readonly #metrics: EdgeMetrics;
   readonly #publisher: EventPublisher;
+  readonly #sink: BatchSink;
+  readonly #processing: ProcessingPipeline;
+  /** While an HTTP request's events go through processing, what it emits (it emits synchronously for HTTP). */
+  #collecting: EcsEvent[] | undefined;
   readonly #parsers: ParserRegistry;
   readonly #now: () => number;
   readonly #logOnce = new OncePerInterval();
   readonly #udp: SyslogUdpSource | undefined;
   readonly #tcp: SyslogTcpSource | undefined;
+  readonly #tls: SyslogTlsSource | undefined;
+  readonly #timeZone: TimeZone;
   readonly #http: HttpIngestSource | undefined;
   #running = false;
   #lastReceiptMs = -1;
@@ -83,8 +122,9 @@ class EdgeHost implements Edge {
     this.#parsers = deps.parsers ?? new ParserRegistry();
     this.#metrics = new EdgeMetrics(deps.metrics);
     const { batch } = config;
+    this.#sink = createSink(config, deps, this.#metrics);
     this.#publisher = new EventPublisher({
-      producer: deps.producer,
+      sink: this.#sink,
       signer: deps.signer,
       sequence: deps.sequence,
       bootId: deps.bootId,
@@ -99,10 +139,29 @@ class EdgeHost implements Edge {
       logger: deps.logger,
       now: this.#now,
     });
-    const common = { flow: this.#publisher, metrics: this.#metrics, logger: deps.logger };
-    const { udp, tcp } = config.syslog;
+    this.#processing = new ProcessingPipeline(config.processing, {
+      metrics: deps.metrics,
+      logger: deps.logger.child({ part: 'processing' }),
+      now: this.#now,
+      emit: (event) => {
+        if (this.#collecting) this.#collecting.push(event);
+        else this.#publisher.enqueue(event);
+      },
+    });
+    const common = { flow: this.#publisher, metrics: this.#metrics, logger: deps.logger, accessList: deps.accessList };
+    const { udp, tcp, tls } = config.syslog;
+    this.#timeZone = timeZone(config.syslog.defaultTimezone);
     if (udp.enabled) {
-      this.#udp = new SyslogUdpSource({ ...common, host: udp.host, port: udp.port, receiveBufferBytes: udp.receiveBufferBytes, kernelDropsIntervalMs: udp.kernelDropsIntervalMs, onMessage: (bytes, peer) => this.#onSyslog(bytes, peer, 'syslog_udp') });
+      this.#udp = new SyslogUdpSource({
+        ...common,
+        host: udp.host,
+        port: udp.port,
+        receiveBufferBytes: udp.receiveBufferBytes,
+        kernelDropsIntervalMs: udp.kernelDropsIntervalMs,
+        maxMessageBytes: udp.maxMessageBytes,
+        onMessage: (bytes, peer) => this.#onSyslog(bytes, peer, 'syslog_udp'),
+        onQuarantine: (frame, peer) => this.#onQuarantine(frame, peer, 'syslog_udp', udp.maxMessageBytes),
+      });
     }
     if (tcp.enabled) {
       this.#tcp = new SyslogTcpSource({
@@ -112,7 +171,16 @@ class EdgeHost implements Edge {
         maxMessageBytes: tcp.maxMessageBytes,
         idleTimeoutMs: tcp.idleTimeoutMs,
         onMessage: (bytes, peer) => this.#onSyslog(bytes, peer, 'syslog_tcp'),
-        onQuarantine: (frame, peer) => this.#onQuarantine(frame, peer),
+        onQuarantine: (frame, peer) => this.#onQuarantine(frame, peer, 'syslog_tcp', tcp.maxMessageBytes),
+      });
+    }
+    if (tls.enabled) {
+      this.#tls = new SyslogTlsSource({
+        ...common,
+        ...tls,
+        identity: deps.tlsIdentity,
+        onMessage: (bytes, peer) => this.#onSyslog(bytes, peer, 'syslog_tls'),
+        onQuarantine: (frame, peer) => this.#onQuarantine(frame, peer, 'syslog_tls', tls.maxMessageBytes),
       });
     }
     if (config.http.enabled) {
@@ -121,13 +189,20 @@ class EdgeHost implements Edge {
         port: config.http.port,
         maxBodyBytes: config.http.maxBodyBytes,
         maxEventBytes: config.http.maxEventBytes,
+        maxLinesPerRequest: config.http.maxLinesPerRequest,
+        rateLimit: config.http.rateLimit,
+        elasticsearch: config.http.elasticsearch,
+        parsers: this.#parsers,
         verifyIngestKey: deps.verifyIngestKey,
         publisher: this.#publisher,
+        spoolStatus: () => this.spoolStatus(),
+        process: (events) => this.#processHttp(events),
         isRunning: () => this.#running,
         metrics: deps.metrics,
         edgeMetrics: this.#metrics,
         logger: deps.logger,
         now: this.#now,
+        accessList: deps.accessList,
       });
     }
   }
@@ -140,24 +215,35 @@ class EdgeHost implements Edge {
     return this.#publisher.inFlight;
   }
 
+  async status(): Promise<EdgeStatusReport> {
+    const report: EdgeStatusReport = { ...(await this.#metrics.totals()), inFlight: this.#publisher.inFlight };
+    const spool = this.spoolStatus();
+    if (spool) report.spool = spool;
+    return report;
+  }
+
   addresses(): EdgeAddresses {
     const addresses: EdgeAddresses = {};
     const udp = this.#udp?.address();
     const tcp = this.#tcp?.address();
+    const tls = this.#tls?.address();
     const http = this.#http?.address();
     if (udp) addresses.syslogUdp = udp;
     if (tcp) addresses.syslogTcp = tcp;
+    if (tls) addresses.syslogTls = tls;
     if (http) addresses.http = http;
     return addresses;
   }
 
   async start(): Promise<void> {
+    await this.#sink.start();
     this.#running = true;
     try {
       await startAll(this.#sources());
     } catch (error) {
       this.#running = false;
       await this.#publisher.stop();
+      await this.#sink.stop();
       throw error;
     }
     this.#deps.logger.info({ edgeId: this.#deps.signer.edgeId, bootId: this.#deps.bootId, ...this.addresses() }, 'edge started');
@@ -170,26 +256,35 @@ class EdgeHost implements Edge {
     try {
       await stopAll(this.#sources());
     } finally {
+      // Aggregates held in memory go out before the publisher closes.
+      this.#processing.stop();
       await this.#publisher.stop();
+      await this.#sink.stop();
       this.#deps.logger.info('edge stopped');
     }
   }
 
-  #sources(): Component[] {
-    return [this.#udp, this.#tcp, this.#http].filter((source) => source !== undefined);
+  /** The spool, when the edge has one (for its heartbeat and tests). */
+  spoolStatus(): { usedBytes: number; maxBytes: number; pendingRecords: number } | undefined {
+    const spool = this.#sink instanceof SpoolSink ? this.#sink.spool : undefined;
+    return spool ? { usedBytes: spool.usedBytes, maxBytes: this.#config.spool.maxBytes, pendingRecords: spool.pendingRecords } : undefined;
   }
 
-  #onSyslog(bytes: Buffer, peer: Peer, input: EdgeInput): void {
+  #sources(): Component[] {
+    return [this.#udp, this.#tcp, this.#tls, this.#http].filter((source) => source !== undefined);
+  }
+
+  #onSyslog(bytes: Buffer, peer: Peer, input: SyslogInput): void {
     const receivedAt = this.#receiptTime();
-    const raw = bytes.toString('utf8');
     let event: EcsEvent;
     try {
-      const normalized = normalizeSyslog(raw, receivedAt, input, this.#parsers, this.#now());
+      const normalized = normalizeSyslog(bytes, receivedAt, input, this.#parsers, this.#now(), { timeZone: this.#timeZone, tlsClient: peer.tls });
       event = normalized.event;
       if (normalized.status === 'unparsed') this.#parseFailure(normalized.detail ?? 'bad_header', event, peer);
       else if (normalized.status === 'partial') this.#metrics.parsePartial.inc({ parser: normalized.detail ?? 'unknown' });
     } catch (error) {
       // Parsing is written not to throw; should it ever, the line is still kept, unparsed.
+      const raw = bytes.toString('utf8');
       event = {
         '@timestamp': receivedAt,
         message: raw,
@@ -199,13 +294,25 @@ class EdgeHost implements Edge {
       };
       this.#parseFailure('internal_error', event, peer);
     }
-    this.#publisher.enqueue(event);
+    this.#processing.process(event, input);
   }
 
-  #onQuarantine(frame: QuarantinedFrame, peer: Peer): void {
-    const event = quarantineToEvent(frame, this.#config.syslog.tcp.maxMessageBytes, this.#receiptTime(), 'syslog_tcp');
+  /** Filters and pseudonymises an HTTP request's events (HTTP is never aggregated: it is acknowledged). */
+  #processHttp(events: EcsEvent[]): EcsEvent[] {
+    const collected: EcsEvent[] = [];
+    this.#collecting = collected;
+    try {
+      for (const event of events) this.#processing.process(event, 'http');
+    } finally {
+      this.#collecting = undefined;
+    }
+    return collected;
+  }
+
+  #onQuarantine(frame: QuarantinedFrame, peer: Peer, input: SyslogInput, maxMessageBytes: number): void {
+    const event = quarantineToEvent(frame, maxMessageBytes, this.#receiptTime(), input, peer.tls);
     this.#parseFailure(frame.reason, event, peer);
-    this.#publisher.enqueue(event);
+    this.#processing.process(event, input);
   }
 
   #parseFailure(reason: string, event: EcsEvent, peer: Peer): void {
@@ -224,4 +331,24 @@ class EdgeHost implements Edge {
     }
     return this.#lastReceiptIso;
   }
+}
+
+/** The spool when it is enabled (the default) and has a directory, else the bus directly. */
+function createSink(config: EdgeConfig, deps: EdgeDeps, metrics: EdgeMetrics): BatchSink {
+  const edgeId = deps.signer.edgeId;
+  const { batch, spool } = config;
+  const dir = spool.dir ?? deps.spoolDir;
+  if (!spool.enabled || dir === undefined) return new BusSink({ producer: deps.producer, edgeId, maxMessageBytes: batch.maxBatchBytes, metrics });
+  return new SpoolSink({
+    config: spool,
+    dir,
+    producer: deps.producer,
+    edgeId,
+    maxMessageBytes: batch.maxBatchBytes,
+    retryBaseMs: batch.retryBaseMs,
+    retryMaxMs: batch.retryMaxMs,
+    metrics: deps.metrics,
+    edgeMetrics: metrics,
+    logger: deps.logger.child({ part: 'spool' }),
+  });
 }

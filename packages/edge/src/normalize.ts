@@ -1,10 +1,14 @@
+import { isUtf8 } from 'node:buffer';
 import type { EcsEvent } from '@vigil/schema';
 import { edgeErrors } from './errors.ts';
 import type { EdgeInput } from './metrics.ts';
 import type { ParserRegistry } from './parsers/registry.ts';
 import type { QuarantinedFrame } from './syslog/framing.ts';
 import { parseSyslog } from './syslog/parse-syslog.ts';
+import { CISCO_FIREWALLS } from './syslog/cisco.ts';
+import type { TlsClientIdentity } from './syslog/flow-control.ts';
 import type { SyslogMessage } from './syslog/syslog-message.ts';
+import type { TimeZone } from './syslog/time-zone.ts';
 
 /**
  * How far an event was understood:
@@ -25,41 +29,111 @@ export interface NormalizedSyslog {
 // rsyslog and syslog-ng fold repeats of one line into this wrapper.
 const REPEATED = /^message repeated (\d+) times: \[ ?(.*?) ?\]$/;
 
+/** What a listener adds to the lines it normalizes. */
+export interface SyslogNormalizeOptions {
+  /** Where RFC 3164 times without an offset are read (`syslog.defaultTimezone`); UTC by default. */
+  timeZone?: TimeZone;
+  /** The TLS connection the line came over, with the client certificate's identity when one was verified. */
+  tlsClient?: TlsClientIdentity;
+}
+
 /**
  * Normalizes one syslog line to ECS: `log.syslog.*`, `host.hostname`, `process.*`,
  * `@timestamp` (as the source claims it, else the receipt time), `message`, `event.original`
  * (always the raw line) and `event.created` (the edge's receipt time), then the program parser's
- * fields. A line whose header cannot be read is kept as `unparsed` with `error.*` set.
+ * fields. Bytes are read as UTF-8, or as Latin-1 (flag `latin1`) when they are not valid UTF-8,
+ * so no byte is lost. A line whose header cannot be read is kept as `unparsed` with `error.*`
+ * set; `detail` then says why, for `vigil_edge_parse_failures_total`.
  */
-export function normalizeSyslog(raw: string, receivedAt: string, input: EdgeInput, parsers: ParserRegistry, nowMs: number): NormalizedSyslog {
-  const result = parseSyslog(raw, nowMs);
+export function normalizeSyslog(
+  raw: string | Buffer,
+  receivedAt: string,
+  input: EdgeInput,
+  parsers: ParserRegistry,
+  nowMs: number,
+  options: SyslogNormalizeOptions = {},
+): NormalizedSyslog {
+  const latin1 = typeof raw !== 'string' && !isUtf8(raw);
+  const line = typeof raw === 'string' ? raw : raw.toString(latin1 ? 'latin1' : 'utf8');
+  const result = parseSyslog(line, nowMs, options.timeZone);
   if (!result.ok) {
     const error = edgeErrors.create('VIGIL_ERR_EDGE_SYSLOG_HEADER', { reason: result.failure.reason });
-    const event = baseEvent(raw, receivedAt, input, 'unparsed', 'syslog');
-    event.message = raw;
+    const event = baseEvent(line, receivedAt, input, 'unparsed', 'syslog');
+    event.message = line;
     event.error = { code: error.code, message: error.message };
     if (result.failure.priority) event.log = { syslog: { ...result.failure.priority } };
-    return { event, status: 'unparsed', detail: 'bad_header' };
+    if (latin1) event.vigil!.parse!.flags = ['latin1'];
+    if (options.tlsClient) event.tls = tlsFields(options.tlsClient);
+    return { event, status: 'unparsed', detail: result.failure.kind };
   }
   const syslog = result.message;
-  const event = baseEvent(raw, receivedAt, input, 'parsed', `syslog-${syslog.format}`);
+  const event = baseEvent(line, receivedAt, input, 'parsed', `syslog-${syslog.format}`);
   applyHeader(event, syslog);
-  let text = syslog.message;
-  const repeated = REPEATED.exec(text);
-  if (repeated) {
-    text = repeated[2]!;
-    event.vigil!.aggregation = { count: Number(repeated[1]) };
+  const parse = event.vigil!.parse!;
+  if (syslog.flags) parse.flags = syslog.flags;
+  if (latin1) (parse.flags ??= []).push('latin1');
+  if (options.tlsClient) event.tls = tlsFields(options.tlsClient);
+  if (syslog.mark) {
+    event.event!.action = 'syslog_mark';
+    return { event, status: 'parsed' };
+  }
+  let text = syslog.programText ?? syslog.message;
+  if (text.startsWith('message repeated ')) {
+    const repeated = REPEATED.exec(text);
+    if (repeated) {
+      text = repeated[2]!;
+      event.vigil!.aggregation = { count: Number(repeated[1]) };
+    }
   }
   const choice = parsers.choose(syslog.appname, text);
   if (!choice) return { event, status: 'parsed' };
   const fields = choice.parser.parse(text);
   if (!fields) {
     if (choice.by === 'content') return { event, status: 'parsed' };
-    event.vigil!.parse = { status: 'partial', parser: choice.parser.name };
+    parse.status = 'partial';
+    parse.parser = choice.parser.name;
     return { event, status: 'partial', detail: choice.parser.name };
   }
   merge(event, fields);
-  event.vigil!.parse = { status: 'parsed', parser: choice.parser.name };
+  // A parser's fields never carry vigil.parse; set it after the merge so the flags stay.
+  event.vigil!.parse = { ...parse, status: 'parsed', parser: choice.parser.name };
+  return { event, status: 'parsed' };
+}
+
+/** ECS `tls.*` for a line that came over TLS. */
+export function tlsFields(client: TlsClientIdentity): NonNullable<EcsEvent['tls']> {
+  const tls: NonNullable<EcsEvent['tls']> = { version: client.version, version_protocol: 'tls' };
+  if (client.subject !== undefined) {
+    tls.client = { subject: client.subject };
+    if (client.commonNames && client.commonNames.length > 0) tls.client.x509 = { subject: { common_name: [...client.commonNames] } };
+  }
+  return tls;
+}
+
+const HAS_PRIORITY = /^<\d{1,3}>/;
+
+/**
+ * Normalizes one raw line whose sender names its format: `syslog` (header, then the program's
+ * parser, as `normalizeSyslog`), a parser name from the registry (applied to the bare line), or
+ * undefined for auto (syslog when the line has a syslog header, otherwise a content probe). The
+ * line is always kept in `event.original` and `message`; a line the parser does not know is
+ * `partial` (named parser) or `unparsed` (no parser recognised it), never dropped.
+ */
+export function normalizeLine(raw: string, format: string | undefined, receivedAt: string, input: EdgeInput, parsers: ParserRegistry, nowMs: number): NormalizedSyslog {
+  if (format === 'syslog' || (format === undefined && (HAS_PRIORITY.test(raw) || parseSyslog(raw, nowMs).ok))) {
+    return normalizeSyslog(raw, receivedAt, input, parsers, nowMs);
+  }
+  const parser = format === undefined ? parsers.choose(undefined, raw)?.parser : parsers.byName(format);
+  const fields = parser?.parse(raw) ?? null;
+  if (!parser || (!fields && format === undefined)) {
+    const event = baseEvent(raw, receivedAt, input, 'unparsed', parser?.name ?? 'none');
+    event.message = raw;
+    return { event, status: 'unparsed', detail: format === undefined ? 'no_parser' : 'unknown_format' };
+  }
+  const event = baseEvent(raw, receivedAt, input, fields ? 'parsed' : 'partial', parser.name);
+  event.message = raw;
+  if (!fields) return { event, status: 'partial', detail: parser.name };
+  merge(event, fields);
   return { event, status: 'parsed' };
 }
 
@@ -73,8 +147,9 @@ const FRAME_ERRORS = {
  * Keeps bytes that were not a usable frame as an `unparsed` event: `event.original` holds what
  * was kept (for an oversized frame, its first maxMessageBytes) and `error.*` says why.
  */
-export function quarantineToEvent(frame: QuarantinedFrame, maxMessageBytes: number, receivedAt: string, input: EdgeInput): EcsEvent {
-  const raw = frame.bytes.toString('utf8');
+export function quarantineToEvent(frame: QuarantinedFrame, maxMessageBytes: number, receivedAt: string, input: EdgeInput, tlsClient?: TlsClientIdentity): EcsEvent {
+  const latin1 = !isUtf8(frame.bytes);
+  const raw = frame.bytes.toString(latin1 ? 'latin1' : 'utf8');
   const code = FRAME_ERRORS[frame.reason];
   const error = edgeErrors.create(code, {
     size: frame.size ?? `over ${maxMessageBytes}`,
@@ -86,6 +161,8 @@ export function quarantineToEvent(frame: QuarantinedFrame, maxMessageBytes: numb
   const event = baseEvent(raw, receivedAt, input, 'unparsed', 'syslog-framing');
   event.message = raw;
   event.error = { code: error.code, message: error.message };
+  if (latin1) event.vigil!.parse!.flags = ['latin1'];
+  if (tlsClient) event.tls = tlsFields(tlsClient);
   return event;
 }
 
@@ -112,20 +189,42 @@ function applyHeader(event: EcsEvent, syslog: SyslogMessage): void {
   if (syslog.msgid) log.msgid = syslog.msgid;
   if (syslog.structuredData) log.structured_data = syslog.structuredData;
   event.log = { syslog: log };
-  if (syslog.appname) {
+  const fields = event.event!;
+  fields.dataset = 'syslog';
+  if (syslog.timezone !== undefined) fields.timezone = syslog.timezone;
+  if (syslog.sequence !== undefined) fields.sequence = syslog.sequence;
+  if (syslog.cisco) {
+    // %ASA-6-302013 names the product and the message id; an IOS facility (SYS) is no process.
+    fields.code = syslog.cisco.mnemonic;
+    if (CISCO_FIREWALLS.has(syslog.cisco.facility)) {
+      event.observer = { vendor: 'Cisco', product: syslog.cisco.facility, type: 'firewall' };
+      if (syslog.hostname) event.observer.hostname = syslog.hostname;
+    }
+  } else if (syslog.appname) {
     event.process = { name: syslog.appname };
-    if (syslog.procid && /^\d{1,10}$/.test(syslog.procid)) event.process.pid = Number(syslog.procid);
+    if (syslog.procid && isPid(syslog.procid)) event.process.pid = Number(syslog.procid);
   }
-  event.event!.dataset = 'syslog';
+}
+
+function isPid(text: string): boolean {
+  if (text.length > 10) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** Merges a parser's fields (our own code's keys, never input keys) one field set deep. */
 function merge(event: EcsEvent, fields: EcsEvent): void {
   const target = event as Record<string, unknown>;
-  for (const [key, value] of Object.entries(fields)) {
+  const source = fields as Record<string, unknown>;
+  for (const key in source) {
+    const value = source[key];
     const existing = target[key];
+    // The event's field sets are made fresh for each event, so they can take the fields in place.
     if (existing && typeof existing === 'object' && !Array.isArray(existing) && value && typeof value === 'object' && !Array.isArray(value)) {
-      target[key] = { ...existing, ...value };
+      Object.assign(existing, value);
     } else {
       target[key] = value;
     }

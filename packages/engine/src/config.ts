@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { detectionConfigSchema } from './alerts/config.ts';
 
+const fleetMonitorSchema = z
+  .object({
+    groupId: z.string().min(1).default('vigil-engine-fleet').describe('Bus consumer group reading vigil.heartbeats; one engine instance watches the fleet.'),
+    silentAfterIntervals: z.number().min(1).default(3).describe('An edge is silent (and alerted on) after this many of its heartbeat intervals without a heartbeat.'),
+    maxClockSkewMs: z.number().int().min(1_000).default(60_000).describe("Largest difference between an edge's clock and the core's before a clock-drift alert."),
+    checkIntervalMs: z.number().int().min(100).default(1_000).describe('How often edges are checked for silence.'),
+  })
+  .strict();
+
+/** Heartbeat watching: silent edges and clock drift. */
+export type FleetMonitorConfig = z.output<typeof fleetMonitorSchema>;
+
 /** The engine role: verify provenance, detect, raise alerts. */
 export const engineConfigSchema = z
   .object({
@@ -19,6 +31,7 @@ export const engineConfigSchema = z
       .default([])
       .describe('More directories of Sigma rules (*.yml) to load, e.g. rules dropped in from the Sigma community.'),
     detection: detectionConfigSchema.prefault({}).describe('Alert dedup, correlation state limits and event-time bounds.'),
+    fleet: fleetMonitorSchema.prefault({}).describe('Edge health: alerts when an edge goes silent or its clock drifts.'),
     maxBatchMessages: z.number().int().min(1).max(10_000).default(100).describe('Most signed batches handled between two offset commits.'),
     checkpointIntervalMs: z
       .number()

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sendToDlq, type Bus, type BusBatch, type BusConsumer, type BusMessage, type BusProducer } from '@vigil/bus';
 import { SequenceTracker, provenanceErrors, type BatchVerifier, type SequenceTrackerSnapshot, type VerifiedBatch } from '@vigil/provenance';
 import { OncePerInterval, describeError, type Component, type Logger, type Metrics, type VigilError } from '@vigil/runtime';
@@ -42,6 +43,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
   const logOnce = new OncePerInterval();
   const batchesVerified = metrics.counter('vigil_engine_batches_verified_total', 'Signed batches whose provenance checks passed.');
   const batchesRejected = metrics.counter('vigil_engine_batches_rejected_total', 'Signed batches rejected by provenance checks, by error code.', ['code']);
+  const batchesResent = metrics.counter('vigil_engine_batches_resent_total', 'Batches an edge sent again byte for byte (a resend from its spool after a crash); skipped as already processed.');
   const sequenceGaps = metrics.counter('vigil_engine_sequence_gaps_total', 'Batches missing between two batches of the same edge boot.');
   const eventsProcessed = metrics.counter('vigil_engine_events_processed_total', 'Events run through detection.');
   const badEvents = metrics.counter('vigil_engine_events_invalid_total', 'Events inside verified batches that were not JSON objects.');
@@ -102,7 +104,14 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
         continue;
       }
       const { edgeId, batch: content } = verified;
-      const verdict = sequences.observe(edgeId, content.bootId, content.sequence, message);
+      const digest = createHash('sha256').update(message.value).digest('base64url').slice(0, 22);
+      const verdict = sequences.observe(edgeId, content.bootId, content.sequence, message, digest);
+      if (verdict.kind === 'resend') {
+        // The edge sent this exact batch again from its spool (it crashed before recording the
+        // bus's acknowledgement): already processed, nothing to do.
+        batchesResent.inc();
+        continue;
+      }
       if (verdict.kind === 'replay') {
         const error = provenanceErrors.create('VIGIL_ERR_PROVENANCE_REPLAY', { edgeId, sequence: content.sequence.toString() });
         await reject(message, error, edgeId, pending);

@@ -73,6 +73,20 @@ const RULES: Record<string, ProvenanceRule> = {
     severity: 'high',
     technique: { id: 'T1565.002', name: 'Transmitted Data Manipulation' },
   },
+  'edge-silent': {
+    id: 'vigil-fleet-edge-silent',
+    name: 'Edge went silent',
+    description: 'An enrolled edge stopped sending heartbeats: it is down, cut off from the bus, or being suppressed.',
+    severity: 'medium',
+    technique: { id: 'T1562.006', name: 'Indicator Blocking' },
+  },
+  'edge-clock-drift': {
+    id: 'vigil-fleet-edge-clock-drift',
+    name: "Edge clock drifts from the core's",
+    description: "An edge's clock differs from the core's by more than the allowed skew: its receipt times (event.created) cannot be trusted for ordering.",
+    severity: 'medium',
+    technique: { id: 'T1070.006', name: 'Timestomp' },
+  },
   'sequence-gap': {
     id: 'vigil-provenance-sequence-gap',
     name: 'Batches missing from an edge',

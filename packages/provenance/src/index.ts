@@ -5,3 +5,5 @@ export * from './verifier.ts';
 export * from './pki-files.ts';
 export * from './sequence-counter.ts';
 export * from './sequence-tracker.ts';
+export * from './certificate-trust.ts';
+export * from './control-envelope.ts';

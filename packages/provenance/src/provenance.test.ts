@@ -79,6 +79,19 @@ describe('files and sequences', () => {
     expect(restarted.next()).toBeGreaterThan(seen[3]!);
   });
 
+  it('tells a byte-identical resend from a replay, also after a restore', () => {
+    const tracker = new SequenceTracker();
+    const at = (offset: number) => ({ topic: 'vigil.events', partition: 0, offset: String(offset) });
+    expect(tracker.observe('e', 'b1', 1n, at(0), 'digest-1').kind).toBe('in-order');
+    expect(tracker.observe('e', 'b1', 2n, at(1), 'digest-2').kind).toBe('in-order');
+    expect(tracker.observe('e', 'b1', 1n, at(2), 'digest-1').kind).toBe('resend');
+    expect(tracker.observe('e', 'b1', 1n, at(3), 'digest-forged').kind).toBe('replay');
+    const restored = new SequenceTracker();
+    restored.restore(JSON.parse(JSON.stringify(tracker.snapshot())));
+    expect(restored.observe('e', 'b1', 2n, at(4), 'digest-2').kind).toBe('resend');
+    expect(restored.observe('e', 'b1', 2n, at(5)).kind).toBe('replay');
+  });
+
   it('tells in-order, gaps, replays and redeliveries apart', () => {
     const tracker = new SequenceTracker();
     const at = (offset: number) => ({ topic: 'vigil.events', partition: 0, offset: String(offset) });

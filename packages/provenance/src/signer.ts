@@ -14,13 +14,22 @@ export interface EdgeIdentity {
 /** Signs encoded batches with an edge's key; one signature per batch, never per event. */
 export class BatchSigner {
   readonly edgeId: string;
-  readonly #privateKey: KeyObject;
-  readonly #certificateDer: Buffer;
+  #privateKey: KeyObject;
+  #certificateDer: Buffer;
 
   constructor(identity: EdgeIdentity) {
     this.edgeId = identity.edgeId;
     this.#privateKey = createPrivateKey(identity.privateKeyPem);
     this.#certificateDer = new X509Certificate(identity.certificatePem).raw;
+  }
+
+  /** Signs every later batch with a renewed identity of the same edge (key and certificate swap together). */
+  replaceIdentity(identity: EdgeIdentity): void {
+    if (identity.edgeId !== this.edgeId) throw new Error(`identity of edge ${identity.edgeId} cannot replace this signer's edge ${this.edgeId}`);
+    const privateKey = createPrivateKey(identity.privateKeyPem);
+    const certificateDer = new X509Certificate(identity.certificatePem).raw;
+    this.#privateKey = privateKey;
+    this.#certificateDer = certificateDer;
   }
 
   /** Encodes, signs and wraps a batch: the bytes to publish on `vigil.events`. */

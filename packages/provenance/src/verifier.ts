@@ -1,7 +1,7 @@
-import { X509Certificate, createHash, verify } from 'node:crypto';
+import { verify } from 'node:crypto';
 import { decodeEventBatch, decodeSignedBatch, type EventBatch } from '@vigil/schema';
 import type { VigilError } from '@vigil/runtime';
-import { commonNameOf } from './ca.ts';
+import { CertificateTrust, type RevocationCheck } from './certificate-trust.ts';
 import { provenanceErrors } from './errors.ts';
 import { BATCH_SIGNATURE_ALGORITHM } from './signer.ts';
 
@@ -23,31 +23,19 @@ export interface RejectedBatch {
 export interface VerifierOptions {
   caCertificatePem: string;
   /** Revocation check by edge id and certificate serial; revoked edges are rejected at once. */
-  isRevoked?: (edgeId: string, serialNumber: string) => boolean;
+  isRevoked?: RevocationCheck;
   now?: () => number;
-}
-
-interface TrustedCertificate {
-  certificate: X509Certificate;
-  edgeId: string;
-  keyId: string;
 }
 
 /**
  * Checks signed batches: the certificate must chain to our CA, be valid now, not be revoked
  * and name the edge the batch claims; the signature must verify over the exact batch bytes.
- * Verified certificates are cached by their DER hash so the chain is checked once per edge.
  */
 export class BatchVerifier {
-  readonly #ca: X509Certificate;
-  readonly #isRevoked: (edgeId: string, serialNumber: string) => boolean;
-  readonly #now: () => number;
-  readonly #trusted = new Map<string, TrustedCertificate>();
+  readonly #trust: CertificateTrust;
 
   constructor(options: VerifierOptions) {
-    this.#ca = new X509Certificate(options.caCertificatePem);
-    this.#isRevoked = options.isRevoked ?? (() => false);
-    this.#now = options.now ?? Date.now;
+    this.#trust = new CertificateTrust(options);
   }
 
   verify(bytes: Uint8Array): VerifiedBatch | RejectedBatch {
@@ -63,18 +51,8 @@ export class BatchVerifier {
     if (signed.algorithm !== BATCH_SIGNATURE_ALGORITHM) {
       return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_MALFORMED', { reason: `unsupported algorithm ${signed.algorithm}` }), claimed);
     }
-    const trusted = this.#trust(signed.certificate);
+    const trusted = this.#trust.check(signed.certificate);
     if ('code' in trusted) return reject(trusted, claimed);
-    if (this.#isRevoked(trusted.edgeId, trusted.certificate.serialNumber)) {
-      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_REVOKED', { edgeId: trusted.edgeId }), claimed);
-    }
-    const now = this.#now();
-    if (now < Date.parse(trusted.certificate.validFrom) || now > Date.parse(trusted.certificate.validTo)) {
-      return reject(
-        provenanceErrors.create('VIGIL_ERR_PROVENANCE_CERT_EXPIRED', { edgeId: trusted.edgeId, at: new Date(now).toISOString() }),
-        claimed,
-      );
-    }
     if (!verify('sha256', signed.batch, trusted.certificate.publicKey, signed.signature)) {
       return reject(
         provenanceErrors.create('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE', { edgeId: trusted.edgeId, sequence: batch.sequence.toString() }),
@@ -85,25 +63,6 @@ export class BatchVerifier {
       return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_EDGE_MISMATCH', { claimed: batch.edgeId, edgeId: trusted.edgeId }), claimed);
     }
     return { ok: true, batch, edgeId: trusted.edgeId, keyId: trusted.keyId };
-  }
-
-  #trust(der: Uint8Array): TrustedCertificate | VigilError {
-    const keyId = createHash('sha256').update(der).digest('hex');
-    const cached = this.#trusted.get(keyId);
-    if (cached) return cached;
-    let certificate: X509Certificate;
-    try {
-      certificate = new X509Certificate(der);
-    } catch (error) {
-      return provenanceErrors.create('VIGIL_ERR_PROVENANCE_MALFORMED', { reason: `certificate: ${(error as Error).message}` });
-    }
-    const edgeId = commonNameOf(certificate);
-    if (!edgeId || !certificate.checkIssued(this.#ca) || !certificate.verify(this.#ca.publicKey)) {
-      return provenanceErrors.create('VIGIL_ERR_PROVENANCE_UNKNOWN_EDGE', { subject: certificate.subject.replace(/\n/g, ', ') });
-    }
-    const trusted = { certificate, edgeId, keyId };
-    this.#trusted.set(keyId, trusted);
-    return trusted;
   }
 }
 

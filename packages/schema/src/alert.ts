@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { date, float, keyword, keywords, long } from './ecs-types.ts';
+import { date, float, keyword, keywordMap, keywords, long, text } from './ecs-types.ts';
 
 /**
  * An alert is a document of its own (`event.kind: alert`). The engine creates and updates it
@@ -24,16 +24,16 @@ export const SEVERITY_SCORE: Readonly<Record<AlertSeverity, number>> = {
 /** The most event ids an alert keeps; `count` still counts every event. */
 export const MAX_ALERT_EVENT_IDS = 500;
 
-const comment = z.object({ at: date(), author: keyword(), text: z.string().min(1).max(10_000) }).strict();
+const comment = z.object({ at: date(), author: keyword(), text: text().min(1).max(10_000) }).strict();
 const historyEntry = z
-  .object({ at: date(), actor: keyword(), field: keyword(), from: z.string().nullable(), to: z.string().nullable() })
+  .object({ at: date(), actor: keyword(), field: keyword(), from: keyword().nullable(), to: keyword().nullable() })
   .strict();
 
 export const alertSchema = z
   .object({
     id: keyword(),
     '@timestamp': date(),
-    message: z.string(),
+    message: text(),
     event: z
       .object({
         kind: z.literal('alert'),
@@ -48,7 +48,7 @@ export const alertSchema = z
       .object({
         id: keyword(),
         name: keyword(),
-        description: z.string().optional(),
+        description: keyword().optional(),
         reference: keyword().optional(),
         tags: keywords().optional(),
         type: keyword(),
@@ -71,7 +71,7 @@ export const alertSchema = z
             assignee: keyword().nullable(),
             dedup_key: keyword(),
             /** The group-by values that identify this alert's subject (e.g. the attacking source.ip). */
-            group: z.record(z.string(), z.string()),
+            group: keywordMap(),
             count: long(),
             first_seen: date(),
             last_seen: date(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { date, fieldSet, float, ip, ips, keyword, keywords, long, text } from './ecs-types.ts';
+import { date, fieldSet, flattened, float, geoPoint, ip, ips, keyword, keywordMap, keywords, long, text } from './ecs-types.ts';
 
 /**
  * The ECS (Elastic Common Schema 8.x/9.x) subset Vigil emits, with ECS names and types.
@@ -14,7 +14,7 @@ const geo = fieldSet({
   country_name: keyword(),
   region_name: keyword(),
   region_iso_code: keyword(),
-  location: z.object({ lat: float(), lon: float() }).strict(),
+  location: geoPoint(),
 });
 
 const autonomousSystem = fieldSet({ number: long(), organization: fieldSet({ name: keyword() }) });
@@ -26,6 +26,7 @@ const userFields = {
   email: keyword(),
   full_name: keyword(),
   roles: keywords(),
+  group: fieldSet({ id: keyword(), name: keyword() }),
 };
 
 const endpoint = fieldSet({
@@ -39,6 +40,7 @@ const endpoint = fieldSet({
   geo,
   as: autonomousSystem,
   user: fieldSet(userFields),
+  nat: fieldSet({ ip: ip(), port: long() }),
 });
 
 const syslog = fieldSet({
@@ -50,8 +52,8 @@ const syslog = fieldSet({
   procid: keyword(),
   msgid: keyword(),
   version: keyword(),
-  /** RFC 5424 structured data: SD-ID → param name → value. */
-  structured_data: z.record(z.string(), z.record(z.string(), z.string())),
+  /** RFC 5424 structured data: SD-ID → param name → value (a list when the param is repeated, e.g. origin ip). */
+  structured_data: flattened(z.record(z.string(), z.record(z.string(), z.union([z.string(), z.array(z.string())])))),
 });
 
 const threatIdentity = fieldSet({ id: keywords(), name: keywords(), reference: keywords() });
@@ -66,7 +68,7 @@ export const ecsEventSchema = z
     '@timestamp': date(),
     message: text(),
     tags: keywords(),
-    labels: z.record(z.string(), z.string()),
+    labels: keywordMap(),
     ecs: fieldSet({ version: keyword() }),
     event: fieldSet({
       id: keyword(),
@@ -96,18 +98,26 @@ export const ecsEventSchema = z
     destination: endpoint,
     client: endpoint,
     server: endpoint,
-    user: fieldSet({ ...userFields, target: fieldSet(userFields), effective: fieldSet(userFields) }),
+    user: fieldSet({ ...userFields, target: fieldSet(userFields), effective: fieldSet(userFields), changes: fieldSet(userFields) }),
     group: fieldSet({ name: keyword(), id: keyword() }),
+    service: fieldSet({ name: keyword() }),
     process: fieldSet({
       name: keyword(),
       pid: long(),
       executable: keyword(),
       command_line: keyword(),
       args: keywords(),
+      args_count: long(),
       title: keyword(),
       working_directory: keyword(),
       exit_code: long(),
       parent: fieldSet({ pid: long(), name: keyword(), executable: keyword(), command_line: keyword() }),
+      thread: fieldSet({ id: long() }),
+    }),
+    tls: fieldSet({
+      version: keyword(),
+      version_protocol: keyword(),
+      client: fieldSet({ subject: keyword(), x509: fieldSet({ subject: fieldSet({ common_name: keywords() }) }) }),
     }),
     network: fieldSet({
       transport: keyword(),
@@ -134,8 +144,8 @@ export const ecsEventSchema = z
     }),
     http: fieldSet({
       version: keyword(),
-      request: fieldSet({ method: keyword(), bytes: long(), referrer: keyword(), id: keyword(), mime_type: keyword() }),
-      response: fieldSet({ status_code: long(), bytes: long(), mime_type: keyword() }),
+      request: fieldSet({ method: keyword(), bytes: long(), referrer: keyword(), id: keyword(), mime_type: keyword(), body: fieldSet({ bytes: long() }) }),
+      response: fieldSet({ status_code: long(), bytes: long(), mime_type: keyword(), body: fieldSet({ bytes: long() }) }),
     }),
     user_agent: fieldSet({
       original: keyword(),
@@ -145,6 +155,20 @@ export const ecsEventSchema = z
       os: fieldSet({ name: keyword(), version: keyword(), full: keyword() }),
     }),
     log: fieldSet({ level: keyword(), logger: keyword(), syslog, file: fieldSet({ path: keyword() }) }),
+    file: fieldSet({
+      name: keyword(),
+      path: keyword(),
+      directory: keyword(),
+      extension: keyword(),
+      size: long(),
+      inode: keyword(),
+      mode: keyword(),
+      uid: keyword(),
+      gid: keyword(),
+      device: keyword(),
+      type: keyword(),
+      hash: fieldSet({ md5: keyword(), sha1: keyword(), sha256: keyword(), sha512: keyword() }),
+    }),
     observer: fieldSet({
       hostname: keyword(),
       name: keyword(),
@@ -153,6 +177,9 @@ export const ecsEventSchema = z
       product: keyword(),
       version: keyword(),
       ip: ips(),
+      serial_number: keyword(),
+      ingress: fieldSet({ zone: keyword(), interface: fieldSet({ name: keyword(), id: keyword() }) }),
+      egress: fieldSet({ zone: keyword(), interface: fieldSet({ name: keyword(), id: keyword() }) }),
     }),
     related: fieldSet({ ip: ips(), user: keywords(), hosts: keywords(), hash: keywords() }),
     rule: fieldSet({
@@ -178,7 +205,8 @@ export const ecsEventSchema = z
       batch: fieldSet({ sequence: long(), position: long() }),
       signature: fieldSet({ status: z.enum(['verified', 'rejected', 'unsigned']), key_id: keyword() }),
       aggregation: fieldSet({ count: long() }),
-      parse: fieldSet({ status: z.enum(['parsed', 'partial', 'unparsed']), parser: keyword() }),
+      /** `flags`: what the parser had to assume or repair (pri_missing, utf8_bom, latin1, clock_unsynced, …). */
+      parse: fieldSet({ status: z.enum(['parsed', 'partial', 'unparsed']), parser: keyword(), flags: keywords() }),
       input: fieldSet({ type: keyword() }),
     }),
   })

@@ -1,4 +1,5 @@
 export * from './ecs-types.ts';
+export * from './ecs-leaves.ts';
 export * from './ecs.ts';
 export * from './alert.ts';
 export * from './envelope.ts';

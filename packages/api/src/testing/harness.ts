@@ -5,6 +5,7 @@ import { Metrics, silentLogger, type Logger } from '@vigil/runtime';
 import type { ApiConfigInput } from '../config.ts';
 import type { AuthRepository } from '../auth/auth-repository.ts';
 import { createSqliteAuthRepository } from '../auth/sqlite-auth-repository.ts';
+import type { ApiFleetDeps } from '../fleet/fleet-service.ts';
 import { createApiServer, type ApiServer } from '../server.ts';
 import { FakeStore } from './fake-store.ts';
 import { sampleAlerts, sampleEvents } from './fixtures.ts';
@@ -24,12 +25,15 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** Builds a test API with users admin, alice (analyst), victor (viewer) and ivan (ingest). */
-export async function createTestApi(config: ApiConfigInput = {}, logger: Logger = silentLogger()): Promise<TestApi> {
+/**
+ * Builds a test API with users admin, alice (analyst), victor (viewer) and ivan (ingest). With
+ * `fleet`, the fleet deps are made from the API's temp dir (its repository is closed with the API).
+ */
+export async function createTestApi(config: ApiConfigInput = {}, logger: Logger = silentLogger(), fleet?: (dir: string) => ApiFleetDeps): Promise<TestApi> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
   const auth = createSqliteAuthRepository(join(dir, 'auth.db'));
   try {
-    return await build(dir, auth, config, logger);
+    return await build(dir, auth, config, logger, fleet?.(dir));
   } catch (error) {
     await auth.close();
     rmSync(dir, { recursive: true, force: true });
@@ -37,7 +41,7 @@ export async function createTestApi(config: ApiConfigInput = {}, logger: Logger 
   }
 }
 
-async function build(dir: string, auth: AuthRepository, config: ApiConfigInput, logger: Logger): Promise<TestApi> {
+async function build(dir: string, auth: AuthRepository, config: ApiConfigInput, logger: Logger, fleet: ApiFleetDeps | undefined): Promise<TestApi> {
   await auth.ensureAdmin(PASSWORDS.admin);
   await auth.createUser({ username: 'alice', password: PASSWORDS.alice, role: 'analyst' });
   await auth.createUser({ username: 'victor', password: PASSWORDS.victor, role: 'viewer' });
@@ -47,7 +51,7 @@ async function build(dir: string, auth: AuthRepository, config: ApiConfigInput, 
   await store.upsertAlerts(sampleAlerts());
   const metrics = new Metrics({ defaultMetrics: false });
   const health: { ready: boolean; details?: unknown } = { ready: true };
-  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, metrics, logger, health: () => health });
+  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, metrics, logger, health: () => health, ...(fleet && { fleet }) });
   return {
     server,
     store,
@@ -61,6 +65,7 @@ async function build(dir: string, auth: AuthRepository, config: ApiConfigInput, 
     },
     async close() {
       await server.stop();
+      await fleet?.repository.close();
       await auth.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -4,6 +4,7 @@ import { apiErrors } from '@vigil/api';
 import { busErrors } from '@vigil/bus';
 import { edgeErrors } from '@vigil/edge';
 import { engineErrors } from '@vigil/engine';
+import { fleetErrors } from '@vigil/fleet';
 import { indexerErrors } from '@vigil/indexer';
 import { provenanceErrors } from '@vigil/provenance';
 import type { ErrorCode, ErrorRegistry } from '@vigil/runtime';
@@ -21,6 +22,7 @@ export function referenceDocs(): Record<string, string> {
     '@vigil/bus': busErrors,
     '@vigil/edge': edgeErrors,
     '@vigil/engine': engineErrors,
+    '@vigil/fleet': fleetErrors,
     '@vigil/indexer': indexerErrors,
     '@vigil/provenance': provenanceErrors,
     '@vigil/store': storeErrors,

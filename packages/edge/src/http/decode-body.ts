@@ -21,33 +21,66 @@ export type DecodedBody = { ok: true; items: BodyItem[] } | { ok: false; error: 
 
 /**
  * Turns a request body into events: gunzips it (within `maxBodyBytes`), then reads one JSON
- * object, a JSON array, or NDJSON (one JSON value per line). Malformed JSON fails the whole
- * request; for NDJSON every bad line is listed by index.
+ * object, a JSON array, or NDJSON (one JSON value per line), at most `maxLines` lines or array
+ * items. Malformed JSON fails the whole request; for NDJSON every bad line is listed by index.
  */
-export async function decodeBody(body: Buffer | undefined, contentType: string | undefined, contentEncoding: string | undefined, maxBodyBytes: number): Promise<DecodedBody> {
-  const media = (contentType ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+export async function decodeBody(
+  body: Buffer | undefined,
+  contentType: string | undefined,
+  contentEncoding: string | undefined,
+  limits: { maxBodyBytes: number; maxLines: number },
+): Promise<DecodedBody> {
+  const media = mediaTypeOf(contentType) ?? 'application/json';
   const ndjson = NDJSON_TYPES.has(media);
-  if (!ndjson && !JSON_TYPES.has(media)) return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNSUPPORTED_MEDIA_TYPE', { type: media }));
+  if (!ndjson && !JSON_TYPES.has(media)) {
+    return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNSUPPORTED_MEDIA_TYPE', { type: media, expected: 'application/json or application/x-ndjson' }));
+  }
+  const text = await inflateBody(body, contentEncoding, limits.maxBodyBytes);
+  if (typeof text !== 'string') return fail(text);
+  return ndjson ? splitNdjson(text, limits.maxLines) : parseJson(text, limits.maxLines);
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters; undefined when absent. */
+export function mediaTypeOf(contentType: string | undefined): string | undefined {
+  const media = contentType?.split(';')[0]!.trim().toLowerCase();
+  return media === '' ? undefined : media;
+}
+
+/**
+ * A request body as UTF-8 text: gunzipped when `Content-Encoding: gzip` (the decompressed size
+ * also held to `maxBodyBytes`, against gzip bombs), without a byte-order mark. Returns the error
+ * to answer with when the encoding is unknown or the gzip is bad or too large.
+ */
+export async function inflateBody(body: Buffer | undefined, contentEncoding: string | undefined, maxBodyBytes: number): Promise<string | VigilError> {
   const encoding = contentEncoding?.trim().toLowerCase();
   let bytes = body ?? Buffer.alloc(0);
   if (encoding === 'gzip' || encoding === 'x-gzip') {
     try {
       bytes = await gunzipAsync(bytes, { maxOutputLength: maxBodyBytes });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BODY_TOO_LARGE', { max: maxBodyBytes }));
-      }
-      return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BAD_GZIP', { reason: (error as Error).message }));
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BODY_TOO_LARGE', { max: maxBodyBytes });
+      return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BAD_GZIP', { reason: (error as Error).message });
     }
   } else if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
-    return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNSUPPORTED_ENCODING', { encoding }));
+    return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNSUPPORTED_ENCODING', { encoding });
   }
-  let text = bytes.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  return ndjson ? splitNdjson(text) : parseJson(text);
+  const text = bytes.toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-function parseJson(text: string): DecodedBody {
+/** Splits text into lines (LF or CRLF), or returns null when it has more than `maxLines` (a trailing newline does not count). */
+export function splitLines(text: string, maxLines: number): string[] | null {
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  if (lines.length > maxLines) return null;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
+  }
+  return lines;
+}
+
+function parseJson(text: string, maxLines: number): DecodedBody {
   const trimmed = text.trim();
   if (trimmed === '') return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BAD_BODY', { reason: 'the body is empty' }));
   let value: unknown;
@@ -56,15 +89,19 @@ function parseJson(text: string): DecodedBody {
   } catch (error) {
     return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_INVALID_JSON', { reason: (error as Error).message }));
   }
-  if (Array.isArray(value)) return { ok: true, items: value.map((item: unknown, index) => ({ index, value: item })) };
+  if (Array.isArray(value)) {
+    if (value.length > maxLines) return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_TOO_MANY_LINES', { max: maxLines }));
+    return { ok: true, items: value.map((item: unknown, index) => ({ index, value: item })) };
+  }
   if (value !== null && typeof value === 'object') return { ok: true, items: [{ index: 0, value, text: trimmed }] };
   return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BAD_BODY', { reason: `the top level is ${value === null ? 'null' : typeof value}` }));
 }
 
-function splitNdjson(text: string): DecodedBody {
+function splitNdjson(text: string, maxLines: number): DecodedBody {
   const items: BodyItem[] = [];
   const errors: ItemError[] = [];
-  const lines = text.split('\n');
+  const lines = splitLines(text, maxLines);
+  if (!lines) return fail(edgeErrors.create('VIGIL_ERR_EDGE_HTTP_TOO_MANY_LINES', { max: maxLines }));
   for (let index = 0; index < lines.length; index++) {
     const line = lines[index]!.trim();
     if (line === '') continue;

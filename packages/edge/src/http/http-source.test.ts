@@ -222,3 +222,33 @@ describe('health and metrics', () => {
     expect([missing.status, ((await missing.json()) as Answer['body']).error?.code]).toEqual([404, 'VIGIL_ERR_EDGE_HTTP_NOT_FOUND']);
   });
 });
+
+describe('per-key rate limit and request limits', () => {
+  it('answers 429 with Retry-After once a key sends more events than its rate, counting events not requests', async () => {
+    const { url, metrics } = await startEdge({ http: { rateLimit: { eventsPerSecond: 2, burstEvents: 3 } } });
+    expect((await post(url, '[{"message":"a"},{"message":"b"},{"message":"c"}]')).status).toBe(202);
+    const limited = await post(url, '{"message":"d"}');
+    expect([limited.status, limited.body.error?.code, limited.headers.get('retry-after')]).toEqual([429, 'VIGIL_ERR_EDGE_HTTP_RATE_LIMITED', '1']);
+    // Keys the API does not name are counted under an id derived from a hash, never the key itself.
+    const rendered = await (await fetch(`${url}/metrics`)).text();
+    expect(rendered).toMatch(/vigil_edge_http_rate_limited_total\{key="sha256:[0-9a-f]{16}"\} 1/);
+    expect(rendered).not.toContain(KEY);
+    expect(await metricValue(metrics, 'vigil_edge_http_rejected_total', { code: 'VIGIL_ERR_EDGE_HTTP_RATE_LIMITED' })).toBe(1);
+  });
+
+  it('answers 413 for more NDJSON lines or array items than maxLinesPerRequest', async () => {
+    const { url, producer } = await startEdge({ http: { maxLinesPerRequest: 2 } });
+    const array = await post(url, '[{"message":"a"},{"message":"b"},{"message":"c"}]');
+    expect([array.status, array.body.error?.code]).toEqual([413, 'VIGIL_ERR_EDGE_HTTP_TOO_MANY_LINES']);
+    const ndjson = await post(url, '{"message":"a"}\n{"message":"b"}\n{"message":"c"}\n', { 'content-type': 'application/x-ndjson' });
+    expect(ndjson.status).toBe(413);
+    expect((await post(url, '{"message":"a"}\n{"message":"b"}\n', { 'content-type': 'application/x-ndjson' })).status).toBe(202);
+    expect(producer.events()).toHaveLength(2);
+  });
+
+  it('takes the ingest key as a Basic password, whatever the user name', async () => {
+    const { url } = await startEdge();
+    const answer = await post(url, '{"message":"hi"}', { authorization: `Basic ${Buffer.from(`integrator:${KEY}`).toString('base64')}` });
+    expect(answer.status).toBe(202);
+  });
+});

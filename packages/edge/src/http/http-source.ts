@@ -1,27 +1,49 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { OncePerInterval, describeError, type Component, type Logger, type Metrics, type VigilError } from '@vigil/runtime';
+import type { EcsEvent } from '@vigil/schema';
+import { blockedSourceHook, type SourceAccessList } from '../control/source-access-list.ts';
 import { edgeErrors } from '../errors.ts';
 import type { EdgeMetrics } from '../metrics.ts';
+import { ParserRegistry } from '../parsers/registry.ts';
 import type { EventPublisher } from '../publish/publisher.ts';
+import { identityOf, readIngestKey, type IngestKeyIdentity, type VerifyIngestKey } from './auth.ts';
 import { decodeBody } from './decode-body.ts';
+import { registerElasticsearchApi, type ElasticsearchApiOptions } from './es-api.ts';
+import type { IngestContext } from './ingest-context.ts';
 import { prepareEvents } from './prepare-events.ts';
+import { KeyRateLimiter, type RateLimit } from './rate-limiter.ts';
+import { registerRawRoute } from './raw-route.ts';
 
-/** Checks an ingest API key; the key store lives elsewhere (the API role). */
-export type VerifyIngestKey = (key: string) => Promise<boolean>;
+export type { IngestKeyCheck, IngestKeyIdentity, VerifyIngestKey } from './auth.ts';
 
+/** What the HTTP source needs: where to listen, its limits, how to check keys and where events go. */
 export interface HttpIngestSourceOptions {
   host: string;
   port: number;
   maxBodyBytes: number;
   maxEventBytes: number;
+  /** Most lines or array items in one request. */
+  maxLinesPerRequest: number;
+  /** Per-key token bucket in events; `perKey` overrides by key name or id. */
+  rateLimit: RateLimit & { perKey?: Readonly<Record<string, RateLimit>> };
+  /** The Elasticsearch-compatible API (`/_bulk` and what shippers call first). */
+  elasticsearch: ElasticsearchApiOptions & { enabled: boolean };
   verifyIngestKey: VerifyIngestKey;
   publisher: EventPublisher;
+  /** Parsers for raw-line ingest; defaults to the ones the edge ships with. */
+  parsers?: ParserRegistry;
   /** True while the edge is running (drives /healthz and refusals while stopping). */
   isRunning: () => boolean;
+  /** Edge-side processing (filters, pseudonymisation) applied to accepted events before they are published. */
+  process?: (events: EcsEvent[]) => EcsEvent[];
+  /** The spool's fill, for the SPOOL_FULL answer. */
+  spoolStatus?: () => { usedBytes: number; maxBytes: number } | undefined;
   metrics: Metrics;
   edgeMetrics: EdgeMetrics;
   logger: Logger;
   now?: () => number;
+  /** Source addresses whose ingest requests are refused (403). */
+  accessList?: SourceAccessList | undefined;
 }
 
 /** What fastify hands its error handler: its own FST_ERR_* errors, or ours. */
@@ -31,23 +53,28 @@ interface FastifyFailure {
   message: string;
 }
 
-const AUTHORIZATION = /^(?:Bearer|ApiKey)\s+(\S+)\s*$/i;
-
 /**
- * HTTP ingest: `POST /api/v1/events` (authenticated with an ingest key), `GET /healthz` and
- * `GET /metrics`. A request is answered 202 only once its accepted events are durable on the
- * bus; when the edge is full it gets 429, when the bus is failing 503, both with Retry-After.
+ * HTTP ingest: `POST /api/v1/events` (JSON), `POST /api/v1/events/raw` (raw lines in a named
+ * format), the Elasticsearch-compatible `/_bulk` API, `GET /healthz` and `GET /metrics`. Every
+ * ingest route needs an ingest key, is rate limited per key in events, and is answered only
+ * once its accepted events are durable on the bus; when the edge is full it gets 429, when the
+ * bus is failing 503, both with Retry-After.
  */
 export class HttpIngestSource implements Component {
   readonly name = 'http-ingest';
   readonly #options: HttpIngestSourceOptions;
   readonly #app: FastifyInstance;
   readonly #logOnce = new OncePerInterval();
+  readonly #limiter: KeyRateLimiter;
+  readonly #identities = new WeakMap<FastifyRequest, IngestKeyIdentity>();
+  readonly #context: IngestContext;
   #listening = false;
 
   constructor(options: HttpIngestSourceOptions) {
     this.#options = options;
+    this.#limiter = new KeyRateLimiter({ ...options.rateLimit, ...(options.now && { now: options.now }) });
     this.#app = Fastify({ logger: false, bodyLimit: options.maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: true });
+    this.#context = this.#createContext();
     this.#routes();
   }
 
@@ -74,12 +101,31 @@ export class HttpIngestSource implements Component {
     this.#listening = false;
   }
 
+  #createContext(): IngestContext {
+    const { maxBodyBytes, maxEventBytes, maxLinesPerRequest, edgeMetrics, logger } = this.#options;
+    return {
+      limits: { maxBodyBytes, maxEventBytes, maxLinesPerRequest },
+      parsers: this.#options.parsers ?? new ParserRegistry(),
+      edgeMetrics,
+      logger,
+      now: () => (this.#options.now ?? Date.now)(),
+      authenticate: (request) => this.#authenticate(request),
+      identity: (request) => this.#identities.get(request) ?? { id: 'unknown', name: 'unknown' },
+      admission: () => this.#admission(),
+      commit: (events, identity) => this.#commit(events, identity),
+      fromFailure: (error) => this.#fromFastify(error as FastifyFailure),
+      retryAfterSeconds: (error) => this.#retryAfterSeconds(error),
+      sendError: (reply, error, extra) => this.#sendError(reply, error, extra),
+    };
+  }
+
   #routes(): void {
     const app = this.#app;
     const { metrics, isRunning } = this.#options;
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     app.setErrorHandler((error, _request, reply) => this.#sendError(reply, this.#fromFastify(error as FastifyFailure)));
+    if (this.#options.accessList) app.addHook('onRequest', blockedSourceHook(this.#options.accessList, (reply, error) => this.#sendError(reply, error)));
     app.setNotFoundHandler((request, reply) =>
       this.#sendError(reply, edgeErrors.create('VIGIL_ERR_EDGE_HTTP_NOT_FOUND', { method: request.method, url: request.url.split('?')[0] })),
     );
@@ -92,37 +138,42 @@ export class HttpIngestSource implements Component {
       const rendered = await metrics.render();
       return reply.type(rendered.contentType).send(rendered.body);
     });
-    app.post('/api/v1/events', { onRequest: (request, reply) => this.#authenticate(request, reply) }, (request, reply) => this.#ingest(request, reply));
+    const guard = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+      const refusal = (await this.#authenticate(request)) ?? this.#admission();
+      return refusal && this.#sendError(refusal.status === 401 ? reply.header('www-authenticate', 'Bearer') : reply, refusal);
+    };
+    app.post('/api/v1/events', { onRequest: guard }, (request, reply) => this.#ingest(request, reply));
+    registerRawRoute(app, this.#context, guard);
+    const { enabled, ...elasticsearch } = this.#options.elasticsearch;
+    if (enabled) {
+      void app.register(async (scope) => registerElasticsearchApi(scope, this.#context, { ...elasticsearch, isRunning, isFailing: () => this.#options.publisher.failing }));
+    }
   }
 
-  async #authenticate(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    const header = request.headers.authorization;
-    const key = header ? AUTHORIZATION.exec(header)?.[1] : undefined;
-    if (!key) {
-      const reason = header ? 'the Authorization header is not "Bearer <key>" or "ApiKey <key>"' : 'no Authorization header';
-      return this.#sendError(reply.header('www-authenticate', 'Bearer'), edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNAUTHORIZED', { reason }));
-    }
-    let valid: boolean;
+  async #authenticate(request: FastifyRequest): Promise<VigilError | undefined> {
+    const credentials = readIngestKey(request.headers.authorization);
+    if (!credentials.ok) return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNAUTHORIZED', { reason: credentials.reason });
+    let identity: IngestKeyIdentity | null;
     try {
-      valid = await this.#options.verifyIngestKey(key);
+      identity = identityOf(credentials.key, await this.#options.verifyIngestKey(credentials.key));
     } catch (error) {
       if (this.#logOnce.shouldLog('verify-key')) {
         this.#options.logger.warn({ code: 'VIGIL_ERR_EDGE_HTTP_AUTH_UNAVAILABLE', reason: describeError(error) }, 'ingest key check failed');
       }
-      return this.#sendError(reply, edgeErrors.create('VIGIL_ERR_EDGE_HTTP_AUTH_UNAVAILABLE'));
+      return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_AUTH_UNAVAILABLE');
     }
-    if (!valid) {
-      return this.#sendError(reply.header('www-authenticate', 'Bearer'), edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNAUTHORIZED', { reason: 'the key is not a valid ingest key' }));
-    }
-    const refusal = this.#admission();
-    if (refusal) return this.#sendError(reply, refusal);
+    if (!identity) return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNAUTHORIZED', { reason: 'the key is not a valid ingest key' });
+    this.#identities.set(request, identity);
     return undefined;
   }
 
   async #ingest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-    const { maxBodyBytes, maxEventBytes, publisher, edgeMetrics } = this.#options;
-    const receivedAt = new Date((this.#options.now ?? Date.now)()).toISOString();
-    const decoded = await decodeBody(request.body as Buffer | undefined, request.headers['content-type'], request.headers['content-encoding'], maxBodyBytes);
+    const { maxBodyBytes, maxEventBytes, maxLinesPerRequest, edgeMetrics } = this.#options;
+    const receivedAt = new Date(this.#context.now()).toISOString();
+    const decoded = await decodeBody(request.body as Buffer | undefined, request.headers['content-type'], request.headers['content-encoding'], {
+      maxBodyBytes,
+      maxLines: maxLinesPerRequest,
+    });
     if (!decoded.ok) return this.#sendError(reply, decoded.error, decoded.errors && { errors: decoded.errors });
     edgeMetrics.received.inc({ source: 'http' }, decoded.items.length);
     const { events, errors, rejected } = prepareEvents(decoded.items, receivedAt, maxEventBytes);
@@ -130,16 +181,27 @@ export class HttpIngestSource implements Component {
     if (events.length === 0 && rejected > 0) {
       return this.#sendError(reply, edgeErrors.create('VIGIL_ERR_EDGE_HTTP_NO_VALID_EVENTS', { rejected }), { accepted: 0, rejected, errors });
     }
-    if (events.length > 0) {
-      const refusal = this.#admission();
-      if (refusal) return this.#sendError(reply, refusal);
-      try {
-        await publisher.publish(events);
-      } catch (error) {
-        return this.#sendError(reply, edgeErrors.is(error) ? error : edgeErrors.create('VIGIL_ERR_EDGE_INTERNAL', { reason: describeError(error) }));
-      }
-    }
+    const failure = await this.#commit(events, this.#context.identity(request));
+    if (failure) return this.#sendError(reply, failure);
     return reply.code(202).send({ accepted: events.length, rejected, errors });
+  }
+
+  async #commit(events: EcsEvent[], identity: IngestKeyIdentity): Promise<VigilError | undefined> {
+    if (events.length === 0) return undefined;
+    const refusal = this.#admission();
+    if (refusal) return refusal;
+    const decision = this.#limiter.take(identity, events.length);
+    if (!decision.ok) {
+      this.#options.edgeMetrics.httpRateLimited.inc({ key: identity.name }, events.length);
+      const { eventsPerSecond, burstEvents } = decision.limit;
+      return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_RATE_LIMITED', { key: identity.name, rate: eventsPerSecond, burst: burstEvents, seconds: decision.retryAfterSeconds });
+    }
+    try {
+      await this.#options.publisher.publish(this.#options.process ? this.#options.process(events) : events);
+      return undefined;
+    } catch (error) {
+      return edgeErrors.is(error) ? error : edgeErrors.create('VIGIL_ERR_EDGE_INTERNAL', { reason: describeError(error) });
+    }
   }
 
   /** Whether the edge can take a request now: running, bus healthy, room in memory. */
@@ -147,18 +209,26 @@ export class HttpIngestSource implements Component {
     const { publisher, isRunning } = this.#options;
     if (!isRunning()) return edgeErrors.create('VIGIL_ERR_EDGE_STOPPING');
     if (publisher.failing) return edgeErrors.create('VIGIL_ERR_EDGE_BUS_UNAVAILABLE', { reason: 'the last batch was not accepted; retrying' });
-    if (publisher.isFull()) return edgeErrors.create('VIGIL_ERR_EDGE_QUEUE_FULL', { inFlight: publisher.inFlight, max: publisher.maxInFlightEvents });
+    const full = publisher.fullReason();
+    if (full === 'spool') {
+      const spool = this.#options.spoolStatus?.();
+      return edgeErrors.create('VIGIL_ERR_EDGE_SPOOL_FULL', { usedBytes: spool?.usedBytes ?? 'all', maxBytes: spool?.maxBytes ?? 'its' });
+    }
+    if (full === 'memory') return edgeErrors.create('VIGIL_ERR_EDGE_QUEUE_FULL', { inFlight: publisher.inFlight, max: publisher.maxInFlightEvents });
     return undefined;
+  }
+
+  #retryAfterSeconds(error: VigilError): number {
+    if (error.code === 'VIGIL_ERR_EDGE_HTTP_RATE_LIMITED') return Number(error.params.seconds) || 1;
+    if (error.code === 'VIGIL_ERR_EDGE_BUS_UNAVAILABLE') return this.#options.publisher.retryAfterSeconds();
+    // The spool drains at the bus's pace; asking for a few seconds keeps retries from hammering it.
+    if (error.code === 'VIGIL_ERR_EDGE_SPOOL_FULL') return 5;
+    return 1;
   }
 
   #fromFastify(error: FastifyFailure): VigilError {
     if (edgeErrors.is(error)) return error;
-    switch (error.code) {
-      case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BODY_TOO_LARGE', { max: this.#options.maxBodyBytes });
-      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_UNSUPPORTED_MEDIA_TYPE', { type: 'that was sent' });
-    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BODY_TOO_LARGE', { max: this.#options.maxBodyBytes });
     if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
       return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_BAD_REQUEST', { reason: error.message });
     }
@@ -168,10 +238,7 @@ export class HttpIngestSource implements Component {
 
   #sendError(reply: FastifyReply, error: VigilError, extra: Record<string, unknown> = {}): FastifyReply {
     this.#options.edgeMetrics.httpRejected.inc({ code: error.code });
-    if (error.status === 429 || error.status === 503) {
-      const seconds = error.code === 'VIGIL_ERR_EDGE_BUS_UNAVAILABLE' ? this.#options.publisher.retryAfterSeconds() : 1;
-      reply.header('retry-after', String(seconds));
-    }
+    if (error.status === 429 || error.status === 503) reply.header('retry-after', String(this.#retryAfterSeconds(error)));
     return reply.code(error.status).send({ error: { code: error.code, message: error.message }, ...extra });
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { edgeErrors } from '../errors.ts';
-import type { VerifyIngestKey } from './http-source.ts';
+import { keyId, type IngestKeyIdentity, type VerifyIngestKey } from './auth.ts';
 
 export interface RemoteKeyVerifierOptions {
   /** Base URL of the Vigil API, e.g. `http://api:8080`. */
@@ -20,11 +20,12 @@ const INGEST_ROLES = new Set(['ingest', 'admin']);
 /**
  * Ingest-key checks for an edge that runs apart from the API: asks the API who a key belongs
  * to (`GET /api/v1/auth/me`) and caches the answer briefly, by the key's hash (the key itself
- * is never kept). An API that cannot answer makes the check throw, so the edge answers 503
- * (retry later) instead of wrongly refusing or accepting.
+ * is never kept). A valid key's identity is its id (from the key) and its name (from the API),
+ * for per-key rate limits and metrics. An API that cannot answer makes the check throw, so the
+ * edge answers 503 (retry later) instead of wrongly refusing or accepting.
  */
 export function createRemoteKeyVerifier(options: RemoteKeyVerifierOptions): VerifyIngestKey {
-  const cache = new Map<string, { valid: boolean; until: number }>();
+  const cache = new Map<string, { identity: IngestKeyIdentity | null; until: number }>();
   const fetchImpl = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const meUrl = new URL('/api/v1/auth/me', options.apiUrl).toString();
@@ -32,24 +33,25 @@ export function createRemoteKeyVerifier(options: RemoteKeyVerifierOptions): Veri
   return async (key) => {
     const cacheKey = createHash('sha256').update(key).digest('base64url');
     const cached = cache.get(cacheKey);
-    if (cached && cached.until > now()) return cached.valid;
+    if (cached && cached.until > now()) return cached.identity;
     let response: Response;
     try {
       response = await fetchImpl(meUrl, { headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(options.requestTimeoutMs) });
     } catch (error) {
       throw edgeErrors.create('VIGIL_ERR_EDGE_KEY_CHECK_UNAVAILABLE', { reason: (error as Error).message });
     }
-    let valid: boolean;
+    let identity: IngestKeyIdentity | null = null;
     if (response.status === 200) {
-      const body = (await response.json()) as { role?: string };
-      valid = INGEST_ROLES.has(body.role ?? '');
-    } else if (response.status === 401 || response.status === 403) {
-      valid = false;
-    } else {
+      const body = (await response.json()) as { role?: unknown; name?: unknown };
+      if (typeof body.role === 'string' && INGEST_ROLES.has(body.role)) {
+        const id = keyId(key);
+        identity = { id, name: typeof body.name === 'string' && body.name !== '' ? body.name : id };
+      }
+    } else if (response.status !== 401 && response.status !== 403) {
       throw edgeErrors.create('VIGIL_ERR_EDGE_KEY_CHECK_UNAVAILABLE', { reason: `API answered ${response.status}` });
     }
     if (cache.size > 10_000) cache.clear();
-    cache.set(cacheKey, { valid, until: now() + (valid ? options.validTtlMs : options.invalidTtlMs) });
-    return valid;
+    cache.set(cacheKey, { identity, until: now() + (identity ? options.validTtlMs : options.invalidTtlMs) });
+    return identity;
   };
 }

@@ -49,7 +49,7 @@ describe('sshd messages the parser does not know', () => {
 
 describe('programs without a parser', () => {
   it('keeps the syslog fields, status parsed, and does not guess sshd fields from look-alike text', () => {
-    const line = '<78>Mar 14 11:47:01 bastion CRON[24400]: (root) CMD (echo Accepted password for x)';
+    const line = '<78>Mar 14 11:47:01 bastion backup-agent[24400]: job says: Accepted password for x';
     const { event, status } = normalizeSyslog(line, RECEIVED, 'syslog_udp', parsers, NOW);
     expect(status).toBe('parsed');
     expect(event.vigil?.parse).toEqual({ status: 'parsed', parser: 'syslog-rfc3164' });

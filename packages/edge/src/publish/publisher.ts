@@ -1,14 +1,15 @@
-import type { BusProducer } from '@vigil/bus';
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
-import { OncePerInterval, backoffDelayMs, describeError, sleep, type Logger, type VigilError } from '@vigil/runtime';
-import { TOPICS, type EcsEvent } from '@vigil/schema';
+import { OncePerInterval, VigilError, backoffDelayMs, describeError, sleep, type Logger } from '@vigil/runtime';
+import type { EcsEvent } from '@vigil/schema';
 import { edgeErrors } from '../errors.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl } from '../syslog/flow-control.ts';
+import type { BatchSink } from './batch-sink.ts';
 import { sealEvents, type SealContext, type SealedBatch } from './seal.ts';
 
 export interface EventPublisherOptions {
-  producer: BusProducer;
+  /** Where sealed batches become durable: the bus itself or the on-disk spool in front of it. */
+  sink: BatchSink;
   signer: BatchSigner;
   sequence: SequenceCounter;
   bootId: string;
@@ -37,15 +38,16 @@ interface QueuedBatch extends SealedBatch {
 
 /**
  * The publish path: groups events into batches (closed at `maxBatchEvents`, `maxBatchBytes` or
- * `flushIntervalMs` after their first event), seals them (sequence, ids, signature) and sends
- * them to `vigil.events`, keyed by edge id, one batch at a time so sequence numbers reach the
- * bus in order. A batch the bus rejects is kept and re-sent with backoff; events count as in
- * flight until the bus has them, which is what the sources' flow control looks at.
+ * `flushIntervalMs` after their first event), seals them (sequence, ids, signature) and hands
+ * them, in order, to the sink — the on-disk spool, or the bus directly — one group of queued
+ * batches at a time, so sequence numbers arrive in order. A group the sink refuses is kept and
+ * offered again with backoff; events count as in flight until the sink has them, which is what
+ * the sources' flow control looks at (together with the sink being full).
  *
- * A caller of `publish()` learns when its events are durable. When the bus rejects a send,
- * every waiting caller is told at once (VIGIL_ERR_EDGE_BUS_UNAVAILABLE) rather than held for an
- * unbounded time; the events stay queued and are still delivered when the bus recovers, so a
- * client that retries after that error gets at-least-once delivery.
+ * A caller of `publish()` learns when its events are durable. When the sink refuses a group,
+ * every waiting caller is told at once (VIGIL_ERR_EDGE_BUS_UNAVAILABLE, _SPOOL_FULL, ...) rather
+ * than held for an unbounded time; the events stay queued and are still delivered when the sink
+ * recovers, so a client that retries after that error gets at-least-once delivery.
  */
 export class EventPublisher implements FlowControl {
   readonly #options: EventPublisherOptions;
@@ -67,10 +69,13 @@ export class EventPublisher implements FlowControl {
   #retryAt = 0;
   #inFlight = 0;
   #full = false;
+  #sinkWasFull = false;
   #stopped = false;
+  readonly #unsubscribeSink: () => void;
 
   constructor(options: EventPublisherOptions) {
     this.#options = options;
+    this.#unsubscribeSink = options.sink.onRoom(() => this.#checkRoom());
     this.#now = options.now ?? Date.now;
     this.#seal = {
       edgeId: options.signer.edgeId,
@@ -103,6 +108,21 @@ export class EventPublisher implements FlowControl {
   }
 
   isFull(): boolean {
+    if (this.#options.sink.isFull()) {
+      // Remembered so that the sink's room signal wakes the sources that saw it full.
+      this.#sinkWasFull = true;
+      return true;
+    }
+    return this.#memoryFull();
+  }
+
+  /** Why the edge cannot take more: `memory` (too many events not yet durable) or `spool` (the spool is full). */
+  fullReason(): 'memory' | 'spool' | null {
+    if (this.#options.sink.isFull()) return 'spool';
+    return this.#memoryFull() ? 'memory' : null;
+  }
+
+  #memoryFull(): boolean {
     return this.#inFlight >= this.#options.maxInFlightEvents;
   }
 
@@ -150,6 +170,7 @@ export class EventPublisher implements FlowControl {
     const timedOut = sleep(this.#options.shutdownTimeoutMs, timeout.signal).then(() => false);
     const done = await Promise.race([drained, timedOut]);
     timeout.abort();
+    this.#unsubscribeSink();
     if (done) return;
     this.#abort.abort();
     clearTimeout(this.#timer);
@@ -218,21 +239,21 @@ export class EventPublisher implements FlowControl {
   async #drain(): Promise<void> {
     if (this.#sending) return;
     this.#sending = true;
-    const { producer, metrics, logger, retryBaseMs, retryMaxMs } = this.#options;
+    const { sink, metrics, logger, retryBaseMs, retryMaxMs } = this.#options;
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue[0]!;
+        const group = this.#nextGroup(sink.maxDeliveryBytes);
         try {
-          await producer.send(TOPICS.events, [{ key: this.#seal.edgeId, value: batch.bytes }]);
+          await sink.deliver(group);
         } catch (error) {
           if (this.#abort.signal.aborted) return;
-          metrics.publishFailures.inc({ stage: 'send' });
+          metrics.publishFailures.inc({ stage: 'deliver' });
           const delay = backoffDelayMs(this.#attempt++, retryBaseMs, retryMaxMs);
           this.#sendFailing = true;
           this.#retryAt = this.#now() + delay;
-          const failure = edgeErrors.create('VIGIL_ERR_EDGE_BUS_UNAVAILABLE', { reason: describeError(error) });
+          const failure = isVigilError(error) ? error : edgeErrors.create('VIGIL_ERR_EDGE_BUS_UNAVAILABLE', { reason: describeError(error) });
           if (this.#logOnce.shouldLog(failure.code)) {
-            logger.warn({ code: failure.code, sequence: batch.sequence.toString(), attempt: this.#attempt, retryInMs: delay }, failure.message);
+            logger.warn({ code: failure.code, sequence: group[0]!.sequence.toString(), attempt: this.#attempt, retryInMs: delay }, failure.message);
           }
           this.#rejectAll(failure);
           await sleep(delay, this.#abort.signal);
@@ -240,17 +261,17 @@ export class EventPublisher implements FlowControl {
           continue;
         }
         if (this.#abort.signal.aborted) return;
-        this.#queue.shift();
+        this.#queue.splice(0, group.length);
         this.#attempt = 0;
         if (this.#sendFailing) {
           this.#sendFailing = false;
-          logger.info({ sequence: batch.sequence.toString() }, 'the bus accepts batches again');
+          logger.info({ sequence: group[0]!.sequence.toString() }, 'batches are accepted again');
         }
-        this.#inFlight -= batch.count;
-        metrics.batchesPublished.inc();
-        metrics.eventsPublished.inc(batch.count);
+        for (const batch of group) {
+          this.#inFlight -= batch.count;
+          for (const ticket of batch.tickets) settle(ticket);
+        }
         metrics.inFlight.set(this.#inFlight);
-        for (const ticket of batch.tickets) settle(ticket);
         this.#checkRoom();
       }
     } finally {
@@ -259,8 +280,18 @@ export class EventPublisher implements FlowControl {
     }
   }
 
+  /** The queued batches at the head that fit in one delivery (always at least one). */
+  #nextGroup(maxBytes: number): QueuedBatch[] {
+    let bytes = this.#queue[0]!.bytes.length;
+    let end = 1;
+    while (end < this.#queue.length && bytes + this.#queue[end]!.bytes.length <= maxBytes) bytes += this.#queue[end++]!.bytes.length;
+    return this.#queue.slice(0, end);
+  }
+
   #checkRoom(): void {
-    if (!this.#full || this.isFull()) return;
+    if (!this.#full && !this.#sinkWasFull) return;
+    if (this.isFull()) return;
+    this.#sinkWasFull = false;
     this.#full = false;
     for (const listener of this.#roomListeners) listener();
   }
@@ -278,6 +309,10 @@ export class EventPublisher implements FlowControl {
     if (this.#sending || this.#queue.length > 0 || this.#open.length > 0) return;
     for (const waiter of this.#idleWaiters.splice(0)) waiter();
   }
+}
+
+function isVigilError(error: unknown): error is VigilError {
+  return error instanceof VigilError;
 }
 
 function settle(ticket: Ticket, error?: VigilError): void {

@@ -72,11 +72,15 @@ describe('octet counting (RFC 6587)', () => {
   });
 });
 
-describe('non-transparent framing (LF, CRLF, NUL)', () => {
-  it('splits on LF, CRLF and NUL and skips blank lines', () => {
-    const { out, decoder } = decode([`${A}\n${B}\r\n\n${A}\u0000${B}\r\n`]);
+describe('LF framing', () => {
+  it('splits on LF, drops the CR of CRLF senders (also mixed on one connection) and skips blank lines', () => {
+    const { out, decoder } = decode([`${A}\n${B}\r\n\n${A}\r\n${B}\n`]);
     expect(out).toEqual([{ frame: A }, { frame: B }, { frame: A }, { frame: B }]);
-    expect(decoder.framing).toBe('non-transparent');
+    expect(decoder.framing).toBe('lf');
+  });
+
+  it('keeps a NUL inside a line and drops one a sender puts before its LF', () => {
+    expect(decode([`${A}\u0000\n${B} with a \u0000 inside\n`]).out).toEqual([{ frame: A }, { frame: `${B} with a \u0000 inside` }]);
   });
 
   it('joins a line split across chunks and emits an unterminated last line at the end', () => {
@@ -96,11 +100,56 @@ describe('non-transparent framing (LF, CRLF, NUL)', () => {
     ]);
   });
 
+  it('takes a frame of exactly maxMessageBytes, even when its CR arrives before the LF', () => {
+    const exact = `<13>Mar 14 12:00:01 host app: ${'z'.repeat(1024 - 30)}`;
+    expect(Buffer.byteLength(exact)).toBe(1024);
+    expect(decode([`${exact}\r`, `\n${B}\n`], 1024).out).toEqual([{ frame: exact }, { frame: B }]);
+  });
+
   it('does not mistake a line starting with a date for an octet count', () => {
     const iso = '2025-03-14T12:00:00Z host app: no PRI';
     const { out, decoder } = decode([`${iso}\n${B}\n`]);
-    expect(decoder.framing).toBe('non-transparent');
+    expect(decoder.framing).toBe('lf');
     expect(out).toEqual([{ frame: iso }, { frame: B }]);
+  });
+
+  it('reads a long line sent one byte at a time without rescanning it (linear time)', () => {
+    const long = `<13>Mar 14 12:00:01 host app: ${'q'.repeat(60_000)}`;
+    const started = performance.now();
+    const { out } = decode(bytewise(`${long}\n`), 64 * 1024);
+    expect(out).toEqual([{ frame: long }]);
+    // Quadratic rescanning of 60 KB byte by byte takes many seconds; linear takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('NUL framing', () => {
+  it('is detected from the first terminator and keeps LF inside messages (multi-line)', () => {
+    const multiline = '<11>1 2025-03-14T12:00:00Z app-01 java 77 - - Exception in thread "main"\n\tat Main.run(Main.java:12)\n\tat Main.main(Main.java:3)';
+    const { out, decoder } = decode([`${multiline}\u0000${B}\u0000`]);
+    expect(decoder.framing).toBe('nul');
+    expect(out).toEqual([{ frame: multiline }, { frame: B }]);
+  });
+
+  it('works byte by byte and with senders that add CR LF before or after the NUL', () => {
+    const { out } = decode(bytewise(`${A}\u0000${B}\r\n\u0000\n${A}\u0000`));
+    expect(out).toEqual([{ frame: A }, { frame: B }, { frame: A }]);
+  });
+
+  it('quarantines an oversized frame and continues after the next NUL', () => {
+    const long = `<13>1 - host app - - - ${'n'.repeat(3000)}\nstill the same frame`;
+    expect(decode([`${A}\u0000`, long.slice(0, 2000), long.slice(2000), `\u0000${B}\u0000`], 1024).out).toEqual([
+      { frame: A },
+      { quarantine: 'frame_too_large', bytes: 1024, text: '<13>1 - host app - -' },
+      { frame: B },
+    ]);
+  });
+
+  it('decides the framing after an oversized first frame by the terminator that ends it', () => {
+    const long = `<13>1 - host app - - - ${'n'.repeat(3000)}`;
+    const { out, decoder } = decode([long, `\u0000${A}\nline two\u0000`], 1024);
+    expect(decoder.framing).toBe('nul');
+    expect(out).toEqual([{ quarantine: 'frame_too_large', bytes: 1024, text: '<13>1 - host app - -' }, { frame: `${A}\nline two` }]);
   });
 });
 
@@ -130,9 +179,10 @@ describe('garbage', () => {
 
   it('never throws; an LF-framed connection reads the lines after garbage', () => {
     for (let round = 0; round < 200; round++) {
-      const stream = Buffer.concat([Buffer.from(`${B}\n`), garbage(), Buffer.from(`\n${A}\n${B}\n`)]);
+      // The second line starting with `<` shows LF framing before the garbage comes.
+      const stream = Buffer.concat([Buffer.from(`${B}\n${B}\n`), garbage(), Buffer.from(`\n${A}\n${B}\n`)]);
       const { out, decoder } = decode(chunked(stream), 1024);
-      expect(decoder.framing).toBe('non-transparent');
+      expect(decoder.framing).toBe('lf');
       expect(out[0]).toEqual({ frame: B });
       expect(out.slice(-2)).toEqual([{ frame: A }, { frame: B }]);
     }

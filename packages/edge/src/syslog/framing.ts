@@ -1,9 +1,11 @@
 /**
- * Syslog over TCP framing (RFC 6587). A connection's framing is detected from its first frame:
- * `<len> <msg>` (octet counting) when it starts with digits and a space, otherwise
- * non-transparent framing where LF, CRLF or NUL ends a message. A frame over the size limit,
- * or bytes that are not a frame, are handed out as quarantined (never silently skipped) and the
- * decoder finds the next frame boundary, so one bad frame never desynchronizes the stream.
+ * Syslog over TCP and TLS framing (RFC 6587, RFC 5425). A connection's framing is detected from
+ * its first frame: `<len> <msg>` (octet counting) when it starts with digits and a space,
+ * otherwise a terminator byte ends each message: LF (CRLF too, the CR is dropped) or NUL,
+ * whichever the sender's first frame ends with (an LF inside a NUL-framed first message is
+ * recognised when the NUL has arrived with it, as it does when a sender writes whole messages). A frame over the size limit, or bytes that are not a frame,
+ * are handed out as quarantined (never silently skipped) and the decoder finds the next frame
+ * boundary, so one bad frame never desynchronizes the stream.
  */
 
 /** Why bytes were quarantined instead of parsed. */
@@ -23,7 +25,8 @@ export interface FrameHandler {
   onQuarantine(frame: QuarantinedFrame): void;
 }
 
-export type Framing = 'octet-counting' | 'non-transparent';
+/** How a connection frames its messages: RFC 6587 octet counting, or a terminator byte. */
+export type Framing = 'octet-counting' | 'lf' | 'nul';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -32,46 +35,70 @@ const SP = 0x20;
 const LT = 0x3c;
 const MAX_LENGTH_DIGITS = 10;
 const EMPTY = Buffer.alloc(0);
+const NOTHING: readonly number[] = [];
+const EITHER_TERMINATOR: readonly number[] = [LF, NUL];
+const LF_ONLY: readonly number[] = [LF];
+const NUL_ONLY: readonly number[] = [NUL];
+const RESYNC_BYTES: readonly number[] = [LF, NUL, LT];
 
 /** A per-connection decoder: feed it chunks as they arrive, then `end()` when the peer is done. */
 export class SyslogFrameDecoder {
   readonly #maxMessageBytes: number;
   readonly #handler: FrameHandler;
   #framing: Framing | undefined;
-  #buffer: Buffer = EMPTY;
-  /** Bytes at the start of the buffer already known to hold no delimiter (LF framing). */
-  #scanned = 0;
-  /** Bytes of an oversized octet-counted frame still to be skipped. */
+  /** Bytes received and not consumed yet; joined only once a frame can be complete. */
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  /** Decoding can progress once this many bytes are buffered, or a byte in #wakeOn arrives. */
+  #wantBytes = 0;
+  #wakeOn: readonly number[] = NOTHING;
+  /** Bytes of an oversized octet-counted frame still to be dropped. */
   #skip = 0;
-  /** Discarding the rest of an oversized LF-framed line. */
-  #discardLine = false;
+  /** Dropping the rest of an oversized terminated frame, up to its terminator. */
+  #discard = false;
 
   constructor(maxMessageBytes: number, handler: FrameHandler) {
     this.#maxMessageBytes = maxMessageBytes;
     this.#handler = handler;
   }
 
-  /** The framing detected for this connection, once its first frame has started. */
+  /** The framing detected for this connection, once its first frame showed it. */
   get framing(): Framing | undefined {
     return this.#framing;
   }
 
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+    let start = 0;
+    if (this.#skip > 0) {
+      start = Math.min(this.#skip, chunk.length);
+      this.#skip -= start;
+    }
+    if (this.#discard && start < chunk.length) {
+      const end = this.#terminatorIndex(chunk, start);
+      if (end < 0) return;
+      this.#discard = false;
+      start = end + 1;
+    }
+    if (start >= chunk.length) return;
+    const rest = start === 0 ? chunk : chunk.subarray(start);
+    this.#chunks.push(rest);
+    this.#buffered += rest.length;
+    // Scanning only the new chunk for a wake byte keeps a slow sender's long frame linear, not quadratic.
+    if (this.#buffered < this.#wantBytes && !this.#wakeOn.some((byte) => rest.includes(byte))) return;
     this.#drain(false);
   }
 
   /** The connection ended: an unterminated last line is a message; a partial octet frame is quarantined. */
   end(): void {
-    this.#drain(true);
-    this.#buffer = EMPTY;
-    this.#scanned = 0;
+    if (this.#buffered > 0) this.#drain(true);
+    this.#chunks = [];
+    this.#buffered = 0;
   }
 
   #drain(atEnd: boolean): void {
-    const buf = this.#buffer;
+    const buf = this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered);
     let pos = 0;
+    this.#wait(0, NOTHING);
     while (pos < buf.length) {
       if (this.#skip > 0) {
         const n = Math.min(this.#skip, buf.length - pos);
@@ -79,14 +106,14 @@ export class SyslogFrameDecoder {
         pos += n;
         continue;
       }
-      if (this.#discardLine) {
-        const idx = delimiterIndex(buf, pos);
-        if (idx < 0) {
+      if (this.#discard) {
+        const end = this.#terminatorIndex(buf, pos);
+        if (end < 0) {
           pos = buf.length;
           break;
         }
-        this.#discardLine = false;
-        pos = idx + 1;
+        this.#discard = false;
+        pos = end + 1;
         continue;
       }
       if (this.#framing === undefined) {
@@ -94,15 +121,26 @@ export class SyslogFrameDecoder {
           pos++;
           continue;
         }
-        const detected = detectFraming(buf, pos, atEnd);
-        if (detected === undefined) break;
-        this.#framing = detected;
+        const octets = startsOctetFrame(buf, pos, atEnd);
+        if (octets === undefined) {
+          this.#wait(buf.length - pos + 1, NOTHING);
+          break;
+        }
+        if (octets) this.#framing = 'octet-counting';
       }
-      const next = this.#framing === 'octet-counting' ? this.#octetFrame(buf, pos, atEnd) : this.#line(buf, pos, atEnd);
+      const next = this.#framing === 'octet-counting' ? this.#octetFrame(buf, pos, atEnd) : this.#terminated(buf, pos, atEnd);
       if (next === pos) break;
       pos = next;
     }
-    this.#buffer = pos >= buf.length ? EMPTY : buf.subarray(pos);
+    const rest = buf.length - pos;
+    this.#chunks = rest > 0 ? [pos === 0 ? buf : buf.subarray(pos)] : [];
+    this.#buffered = rest;
+  }
+
+  /** Waits until `bytes` are buffered (counted from the unconsumed start) or one of `wakeOn` arrives. */
+  #wait(bytes: number, wakeOn: readonly number[]): void {
+    this.#wantBytes = bytes;
+    this.#wakeOn = wakeOn;
   }
 
   /** One octet-counted frame at `pos`; returns the position after it, or `pos` to wait for more. */
@@ -112,9 +150,11 @@ export class SyslogFrameDecoder {
     let i = pos;
     let length = 0;
     while (i < buf.length && i - pos < MAX_LENGTH_DIGITS && isDigit(buf[i]!)) length = length * 10 + (buf[i++]! - 0x30);
-    const digits = i - pos;
-    if (digits > 0 && buf[pos] !== 0x30) {
-      if (i === buf.length) return atEnd ? this.#malformedRun(buf, pos, atEnd) : pos;
+    if (i > pos && buf[pos] !== 0x30) {
+      if (i === buf.length && !atEnd) {
+        this.#wait(i - pos + 1, NOTHING);
+        return pos;
+      }
       if (buf[i] === SP) {
         const start = i + 1;
         const available = buf.length - start;
@@ -123,11 +163,17 @@ export class SyslogFrameDecoder {
             this.#handler.onFrame(buf.subarray(start, start + length));
             return start + length;
           }
-          if (!atEnd) return pos;
+          if (!atEnd) {
+            this.#wait(start + length - pos, NOTHING);
+            return pos;
+          }
           this.#handler.onQuarantine({ reason: 'truncated_frame', bytes: buf.subarray(start), size: length });
           return buf.length;
         }
-        if (available < max && !atEnd) return pos;
+        if (available < max && !atEnd) {
+          this.#wait(start + max - pos, NOTHING);
+          return pos;
+        }
         const consumed = Math.min(available, length);
         this.#handler.onQuarantine({ reason: 'frame_too_large', bytes: buf.subarray(start, start + Math.min(consumed, max)), size: length });
         this.#skip = length - consumed;
@@ -150,7 +196,10 @@ export class SyslogFrameDecoder {
         this.#emitRun(buf.subarray(pos, pos + max), true);
         return pos + max;
       }
-      if (!atEnd) return pos;
+      if (!atEnd) {
+        this.#wait(max + 1, RESYNC_BYTES);
+        return pos;
+      }
       this.#emitRun(buf.subarray(pos), false);
       return buf.length;
     }
@@ -159,48 +208,84 @@ export class SyslogFrameDecoder {
   }
 
   #emitRun(bytes: Buffer, oversized: boolean): void {
-    const run = trimCr(bytes);
+    const run = trimTerminators(bytes);
     if (run.length === 0) return;
     if (run[0] !== LT) this.#handler.onQuarantine({ reason: 'bad_octet_count', bytes: run });
     else if (oversized) this.#handler.onQuarantine({ reason: 'frame_too_large', bytes: run });
     else this.#handler.onFrame(run);
   }
 
-  /** One LF/CRLF/NUL-terminated line at `pos`; returns the position after it, or `pos` to wait. */
-  #line(buf: Buffer, pos: number, atEnd: boolean): number {
+  /** One LF- or NUL-terminated frame at `pos`; returns the position after it, or `pos` to wait. */
+  #terminated(buf: Buffer, pos: number, atEnd: boolean): number {
     const max = this.#maxMessageBytes;
-    const idx = delimiterIndex(buf, pos + this.#scanned);
-    if (idx < 0) {
-      if (buf.length - pos > max) {
-        this.#scanned = 0;
+    const end = this.#terminatorIndex(buf, pos);
+    if (end < 0) {
+      // One byte of slack: a frame of exactly max bytes may still be followed by its CR.
+      if (buf.length - pos > max + 1) {
         this.#handler.onQuarantine({ reason: 'frame_too_large', bytes: buf.subarray(pos, pos + max) });
-        this.#discardLine = true;
+        this.#discard = true;
         return buf.length;
       }
       if (atEnd) {
-        this.#scanned = 0;
-        const last = trimCr(buf.subarray(pos));
+        const last = trimTerminators(buf.subarray(pos));
         if (last.length > 0) this.#handler.onFrame(last);
         return buf.length;
       }
-      this.#scanned = buf.length - pos;
+      this.#wait(max + 2, this.#framing === 'lf' ? LF_ONLY : this.#framing === 'nul' ? NUL_ONLY : EITHER_TERMINATOR);
       return pos;
     }
-    this.#scanned = 0;
-    const line = trimCr(buf.subarray(pos, idx));
-    if (line.length > max) this.#handler.onQuarantine({ reason: 'frame_too_large', bytes: line.subarray(0, max), size: line.length });
-    else if (line.length > 0) this.#handler.onFrame(line);
-    return idx + 1;
+    if (this.#framing === undefined) {
+      this.#framing = terminatorFraming(buf, end);
+      // The first terminator seen may be an LF inside a NUL-framed message: cut again.
+      if (buf[end] !== (this.#framing === 'lf' ? LF : NUL)) return this.#terminated(buf, pos, atEnd);
+    }
+    const frame = trimTerminators(buf.subarray(pos, end));
+    if (frame.length > max) this.#handler.onQuarantine({ reason: 'frame_too_large', bytes: frame.subarray(0, max), size: frame.length });
+    else if (frame.length > 0) this.#handler.onFrame(frame);
+    return end + 1;
+  }
+
+  /** The next terminator at or after `from`: LF or NUL as detected, either while still unknown. */
+  #terminatorIndex(buf: Buffer, from: number): number {
+    if (this.#framing === 'lf') return buf.indexOf(LF, from);
+    if (this.#framing === 'nul') return buf.indexOf(NUL, from);
+    const lf = buf.indexOf(LF, from);
+    const nul = buf.indexOf(NUL, from);
+    const end = lf < 0 ? nul : nul < 0 ? lf : Math.min(lf, nul);
+    if (end < 0 || !this.#discard) return end;
+    // Discarding an oversized first frame: the terminator that ends it decides the framing.
+    this.#framing = terminatorFraming(buf, end);
+    return this.#terminatorIndex(buf, from);
   }
 }
 
-/** Octet counting when the first frame is digits then a space; undefined while still unknown. */
-function detectFraming(buf: Buffer, pos: number, atEnd: boolean): Framing | undefined {
-  if (buf[pos]! < 0x31 || buf[pos]! > 0x39) return 'non-transparent';
+/** True when the first frame is digits then a space (octet counting); undefined while still unknown. */
+function startsOctetFrame(buf: Buffer, pos: number, atEnd: boolean): boolean | undefined {
+  if (buf[pos]! < 0x31 || buf[pos]! > 0x39) return false;
   let i = pos;
   while (i < buf.length && i - pos <= MAX_LENGTH_DIGITS && isDigit(buf[i]!)) i++;
   if (i === buf.length && !atEnd && i - pos <= MAX_LENGTH_DIGITS) return undefined;
-  return buf[i] === SP && i - pos <= MAX_LENGTH_DIGITS ? 'octet-counting' : 'non-transparent';
+  return buf[i] === SP && i - pos <= MAX_LENGTH_DIGITS;
+}
+
+/**
+ * The framing a connection's first terminator (at `end`) shows. Senders put stray bytes next
+ * to their terminator (`msg\0\n`, `msg\n\0`), and NUL framing exists so that messages may
+ * hold LFs: an LF followed by more text and then a NUL, before any `\n<`, is inside a message.
+ */
+function terminatorFraming(buf: Buffer, end: number): 'lf' | 'nul' {
+  const next = end + 1 < buf.length ? buf[end + 1]! : -1;
+  if (buf[end] === NUL) return next === LF ? 'lf' : 'nul';
+  if (next === NUL) return 'nul';
+  if (next === LT || next === -1) return 'lf';
+  for (let i = end + 1; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (c === NUL) return 'nul';
+    if (c === LF && buf[i + 1] === LT) return 'lf';
+    // Control bytes other than tab and line ends are not message text: no evidence of NUL framing.
+    if ((c < 0x20 && c !== 0x09 && c !== LF && c !== CR) || c === 0x7f) return 'lf';
+  }
+  return 'lf';
 }
 
 /** Where a malformed run ends: at an LF/NUL (skipped) or where `<len> <` starts; null when undecided. */
@@ -218,18 +303,17 @@ function findResync(buf: Buffer, from: number, max: number): { end: number; next
   return null;
 }
 
-function delimiterIndex(buf: Buffer, from: number): number {
-  const lf = buf.indexOf(LF, from);
-  const nul = buf.indexOf(NUL, from);
-  if (lf < 0) return nul;
-  if (nul < 0) return lf;
-  return Math.min(lf, nul);
+/** Drops CR, LF and NUL around a frame: CRLF senders, `msg\0\n` senders, stray bytes between frames. */
+function trimTerminators(bytes: Buffer): Buffer {
+  let start = 0;
+  let end = bytes.length;
+  while (end > 0 && isTerminator(bytes[end - 1]!)) end--;
+  while (start < end && isTerminator(bytes[start]!)) start++;
+  return start === 0 && end === bytes.length ? bytes : end === start ? EMPTY : bytes.subarray(start, end);
 }
 
-function trimCr(bytes: Buffer): Buffer {
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === CR) end--;
-  return end === bytes.length ? bytes : bytes.subarray(0, end);
+function isTerminator(c: number): boolean {
+  return c === LF || c === CR || c === NUL;
 }
 
 function isDigit(c: number): boolean {

@@ -15,6 +15,9 @@ export interface Priority {
   severity: { code: number; name: string };
 }
 
+/** RFC 3164 §4.3.3: a message without PRI is treated as facility user (1), severity notice (5). */
+export const DEFAULT_PRIORITY_VALUE = 13;
+
 /** Decodes a PRI value (0..191) into facility and severity. */
 export function decodePriority(priority: number): Priority {
   const facility = priority >> 3;

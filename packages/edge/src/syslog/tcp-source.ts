@@ -1,8 +1,10 @@
-import { createServer, type Server, type Socket } from 'node:net';
-import { OncePerInterval, describeError, type Component, type Logger } from '@vigil/runtime';
+import { createServer, type Server } from 'node:net';
+import type { Component, Logger } from '@vigil/runtime';
+import type { SourceAccessList } from '../control/source-access-list.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl, Peer } from './flow-control.ts';
-import { SyslogFrameDecoder, type QuarantinedFrame } from './framing.ts';
+import type { QuarantinedFrame } from './framing.ts';
+import { StreamConnections } from './stream-connections.ts';
 
 export interface SyslogTcpSourceOptions {
   host: string;
@@ -13,6 +15,8 @@ export interface SyslogTcpSourceOptions {
   flow: FlowControl;
   metrics: EdgeMetrics;
   logger: Logger;
+  /** Source addresses whose connections are closed at accept. */
+  accessList?: SourceAccessList | undefined;
   /** One framed syslog message. The buffer is valid only during the call. */
   onMessage(bytes: Buffer, peer: Peer): void;
   /** Bytes that were not a usable frame (too large, malformed, cut off). */
@@ -20,21 +24,18 @@ export interface SyslogTcpSourceOptions {
 }
 
 /**
- * Syslog over TCP. Each connection has its own frame decoder, so one sender's garbage never
- * affects another. When the edge is full, every connection is paused (the kernel's receive
- * window then pushes back on the sender) and resumed once the edge has room again.
+ * Syslog over TCP (RFC 6587: octet counting, LF or NUL framing, detected per connection).
+ * Connections are handled by {@link StreamConnections}, as for TLS.
  */
 export class SyslogTcpSource implements Component {
   readonly name = 'syslog-tcp';
   readonly #options: SyslogTcpSourceOptions;
-  readonly #sockets = new Set<Socket>();
-  readonly #paused = new Set<Socket>();
-  readonly #logOnce = new OncePerInterval();
+  readonly #connections: StreamConnections;
   #server: Server | undefined;
-  #unsubscribe: (() => void) | undefined;
 
   constructor(options: SyslogTcpSourceOptions) {
     this.#options = options;
+    this.#connections = new StreamConnections({ ...options, input: 'syslog_tcp', connections: options.metrics.tcpConnections });
   }
 
   /** The bound address, once started. */
@@ -46,22 +47,18 @@ export class SyslogTcpSource implements Component {
 
   /** Connections currently paused because the edge is full. */
   get pausedConnections(): number {
-    return this.#paused.size;
+    return this.#connections.pausedConnections;
   }
 
   async start(): Promise<void> {
-    const { host, port, logger, flow } = this.#options;
-    const server = createServer((socket) => this.#accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
+    const { host, port, logger } = this.#options;
+    const server = createServer((socket) => {
+      this.#connections.accept(socket, { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 });
     });
+    await listen(server, port, host);
     server.on('error', (error) => logger.error({ err: error, code: 'VIGIL_ERR_EDGE_INTERNAL' }, 'syslog TCP server error'));
     this.#server = server;
-    this.#unsubscribe = flow.onRoom(() => this.#resumeAll());
+    this.#connections.open();
     logger.info({ host, port: this.address()?.port }, 'syslog TCP listening');
   }
 
@@ -69,78 +66,19 @@ export class SyslogTcpSource implements Component {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
-    this.#unsubscribe?.();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of this.#sockets) socket.destroy();
+    this.#connections.closeAll();
     await closed;
   }
+}
 
-  #accept(socket: Socket): void {
-    const { maxMessageBytes, idleTimeoutMs, metrics, logger, flow, onMessage, onQuarantine } = this.#options;
-    const peer: Peer = { address: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 };
-    const decoder = new SyslogFrameDecoder(maxMessageBytes, {
-      onFrame(bytes) {
-        metrics.received.inc({ source: 'syslog_tcp' });
-        onMessage(bytes, peer);
-      },
-      onQuarantine(frame) {
-        metrics.received.inc({ source: 'syslog_tcp' });
-        onQuarantine(frame, peer);
-      },
+/** Binds `server`, rejecting with the bind error (EADDRINUSE, EACCES) instead of emitting it. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
     });
-    this.#sockets.add(socket);
-    metrics.tcpConnections.inc();
-    if (idleTimeoutMs > 0) socket.setTimeout(idleTimeoutMs);
-    let ended = false;
-    const finish = (): void => {
-      if (ended) return;
-      ended = true;
-      this.#guard(socket, () => decoder.end());
-    };
-    socket.on('data', (chunk: Buffer) => {
-      this.#guard(socket, () => decoder.push(chunk));
-      if (flow.isFull()) this.#pause(socket);
-    });
-    socket.on('end', finish);
-    socket.on('timeout', () => socket.destroy());
-    socket.on('error', (error) => {
-      if (this.#logOnce.shouldLog('socket-error')) logger.debug({ peer, reason: describeError(error) }, 'syslog TCP connection error');
-    });
-    socket.on('close', () => {
-      finish();
-      this.#sockets.delete(socket);
-      this.#paused.delete(socket);
-      metrics.tcpConnections.dec();
-    });
-  }
-
-  /** Decoding never throws by design; if it ever does, only this connection is closed. */
-  #guard(socket: Socket, work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.#options.metrics.dropped.inc({ reason: 'internal_error' });
-      if (this.#logOnce.shouldLog('decoder')) {
-        this.#options.logger.error({ code: 'VIGIL_ERR_EDGE_INTERNAL', reason: describeError(error) }, 'syslog TCP decoder failed; closing the connection');
-      }
-      socket.destroy();
-    }
-  }
-
-  #pause(socket: Socket): void {
-    if (this.#paused.has(socket) || socket.destroyed) return;
-    socket.pause();
-    // A connection paused by us is not idle: its sender is waiting on us.
-    socket.setTimeout(0);
-    this.#paused.add(socket);
-  }
-
-  #resumeAll(): void {
-    for (const socket of this.#paused) {
-      if (this.#options.flow.isFull()) return;
-      this.#paused.delete(socket);
-      if (this.#options.idleTimeoutMs > 0) socket.setTimeout(this.#options.idleTimeoutMs);
-      socket.resume();
-    }
-  }
+  });
 }

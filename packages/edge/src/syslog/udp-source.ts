@@ -1,8 +1,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
-import type { Component, Logger } from '@vigil/runtime';
+import { OncePerInterval, describeError, type Component, type Logger } from '@vigil/runtime';
+import type { SourceAccessList } from '../control/source-access-list.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl, Peer } from './flow-control.ts';
+import type { QuarantinedFrame } from './framing.ts';
 import { readKernelUdpDrops } from './udp-kernel-drops.ts';
 
 export interface SyslogUdpSourceOptions {
@@ -12,20 +14,33 @@ export interface SyslogUdpSourceOptions {
   receiveBufferBytes: number;
   /** How often the kernel's drop counter for this socket is read. */
   kernelDropsIntervalMs: number;
+  /** A larger datagram is quarantined: its first maxMessageBytes are kept. */
+  maxMessageBytes: number;
   flow: FlowControl;
   metrics: EdgeMetrics;
   logger: Logger;
+  /** Source addresses to drop datagrams from. */
+  accessList?: SourceAccessList | undefined;
   /** One syslog message (a datagram without trailing LF/CR/NUL). The buffer is valid only during the call. */
   onMessage(bytes: Buffer, peer: Peer): void;
+  /** A datagram over maxMessageBytes, cut to that size. */
+  onQuarantine(frame: QuarantinedFrame, peer: Peer): void;
 }
 
-/** Syslog over UDP: one message per datagram. UDP has no backpressure, so when the edge is full datagrams are dropped and counted. */
+/**
+ * Syslog over UDP: one message per datagram. UDP has no backpressure, so every datagram the
+ * edge cannot take is dropped and counted in `vigil_edge_dropped_total` by reason: `queue_full`
+ * (the edge is full), `stopped` (arrived while stopping), `empty`, `internal_error`, and
+ * `kernel_receive_buffer` (the kernel dropped it before we could read it).
+ */
 export class SyslogUdpSource implements Component {
   readonly name = 'syslog-udp';
   readonly #options: SyslogUdpSourceOptions;
   #socket: Socket | undefined;
   #dropsTimer: NodeJS.Timeout | undefined;
   #kernelDropsSeen = 0;
+  #stopping = false;
+  readonly #logOnce = new OncePerInterval();
 
   constructor(options: SyslogUdpSourceOptions) {
     this.#options = options;
@@ -40,6 +55,7 @@ export class SyslogUdpSource implements Component {
 
   async start(): Promise<void> {
     const { host, port, logger, receiveBufferBytes } = this.#options;
+    this.#stopping = false;
     // A large receive buffer rides out event-loop pauses (store writes, GC) without loss.
     const socket = createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: receiveBufferBytes });
     await new Promise<void>((resolve, reject) => {
@@ -78,16 +94,18 @@ export class SyslogUdpSource implements Component {
     const socket = this.#socket;
     if (!socket) return;
     this.#socket = undefined;
+    this.#stopping = true;
     clearInterval(this.#dropsTimer);
     this.#countKernelDrops(socket.address().port);
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
   #receive(datagram: Buffer, remote: RemoteInfo): void {
-    const { metrics, flow, onMessage } = this.#options;
+    const { metrics, flow, onMessage, onQuarantine, maxMessageBytes } = this.#options;
     metrics.received.inc({ source: 'syslog_udp' });
-    if (flow.isFull()) {
-      metrics.dropped.inc({ reason: 'queue_full' });
+    if (this.#options.accessList?.refuseDatagram(remote.address)) return;
+    if (this.#stopping) {
+      metrics.dropped.inc({ reason: 'stopped' });
       return;
     }
     let end = datagram.length;
@@ -96,6 +114,18 @@ export class SyslogUdpSource implements Component {
       metrics.dropped.inc({ reason: 'empty' });
       return;
     }
-    onMessage(datagram.subarray(0, end), { address: remote.address, port: remote.port });
+    if (flow.isFull()) {
+      metrics.dropped.inc({ reason: flow.fullReason() === 'spool' ? 'spool_full' : 'queue_full' });
+      return;
+    }
+    const peer: Peer = { address: remote.address, port: remote.port };
+    try {
+      if (end > maxMessageBytes) onQuarantine({ reason: 'frame_too_large', bytes: datagram.subarray(0, maxMessageBytes), size: end }, peer);
+      else onMessage(datagram.subarray(0, end), peer);
+    } catch (error) {
+      // Normalizing is written not to throw; should it ever, this datagram is lost but counted.
+      metrics.dropped.inc({ reason: 'internal_error' });
+      if (this.#logOnce.shouldLog('internal')) this.#options.logger.error({ code: 'VIGIL_ERR_EDGE_INTERNAL', reason: describeError(error) }, 'syslog UDP datagram could not be handled');
+    }
   }
 }

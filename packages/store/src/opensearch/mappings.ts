@@ -1,6 +1,9 @@
+import type { z } from 'zod';
+import { alertSchema, ecsEventSchema, ecsLeaves, type EcsFieldType } from '@vigil/schema';
+
 /**
- * OpenSearch mappings for Vigil's documents, built the way `@vigil/schema`'s `ecs.ts` builds
- * the zod schema (a unit test checks every schema field has a mapping of the right type).
+ * OpenSearch mappings for Vigil's documents, derived from `@vigil/schema`: every field of
+ * `ecsEventSchema` and `alertSchema` is mapped by the ECS type its builder records.
  *
  * - `keyword` fields are matched case-insensitively at query time (`case_insensitive: true`),
  *   not through a lower-casing normalizer, so stored values, sorting and text ranges keep
@@ -39,207 +42,77 @@ const object = (properties: Properties): FieldMapping => ({ properties });
 /** Where the pre-analysed words of an event's `message` and `event.original` are indexed (never in `_source`). */
 export const SEARCH_FIELDS = { message: 'vigil_search.message', 'event.original': 'vigil_search.original' } as const;
 
-const geo = object({
-  city_name: keyword(),
-  continent_name: keyword(),
-  country_iso_code: keyword(),
-  country_name: keyword(),
-  region_name: keyword(),
-  region_iso_code: keyword(),
-  location: object({ lat: double(), lon: double() }),
-});
+/** How each ECS type is mapped outside the special cases below. */
+const BY_ECS_TYPE: Record<EcsFieldType, () => FieldMapping> = {
+  keyword,
+  // Text outside the searched words is matched like a keyword (wildcards find substrings), as in SQLite.
+  text: keyword,
+  long,
+  float: double,
+  ip,
+  date,
+  // Kept as two numbers rather than a geo_point so that range queries on lat/lon behave as in SQLite.
+  geo_point: () => object({ lat: double(), lon: double() }),
+  object: flat,
+  flattened: flat,
+};
 
-const userFields = (): Properties => ({
-  name: keyword(),
-  id: keyword(),
-  domain: keyword(),
-  email: keyword(),
-  full_name: keyword(),
-  roles: keyword(),
-});
-
-const endpoint = () =>
-  object({
-    ip: ip(),
-    port: long(),
-    address: keyword(),
-    domain: keyword(),
-    mac: keyword(),
-    bytes: long(),
-    packets: long(),
-    geo,
-    as: object({ number: long(), organization: object({ name: keyword() }) }),
-    user: object(userFields()),
-  });
-
-const threatIdentity = () => object({ id: keyword(), name: keyword(), reference: keyword() });
+/** The properties of the three component templates. */
+export interface DerivedMappings {
+  /** ECS fields shared by events and alerts (without `message` and `event.original`). */
+  ecs: Properties;
+  /** Event-only fields: `message` and `event.original` (stored, searched through `vigil_search`), and `vigil.*`. */
+  events: Properties;
+  /** Alert-only fields: what the alert schema has beyond the shared ECS fields; its `message` is a keyword. */
+  alerts: Properties;
+}
 
 /**
- * ECS fields shared by events and alerts. `message` and `event.original` are left to the
- * events and alerts components, which treat them differently.
+ * Derives the mappings from the schemas' fields and their ECS types (`ecsLeaves`), so a field
+ * added to the schema is mapped without touching the store. Throws if the alert schema gives
+ * a shared ECS field another type than the event schema: both use one `<prefix>-ecs` mapping.
  */
-export const ECS_PROPERTIES: Properties = {
-  '@timestamp': date(),
-  tags: keyword(),
-  labels: flat(),
-  ecs: object({ version: keyword() }),
-  event: object({
-    id: keyword(),
-    kind: keyword(),
-    category: keyword(),
-    type: keyword(),
-    action: keyword(),
-    outcome: keyword(),
-    severity: long(),
-    risk_score: double(),
-    created: date(),
-    ingested: date(),
-    start: date(),
-    end: date(),
-    duration: long(),
-    dataset: keyword(),
-    module: keyword(),
-    provider: keyword(),
-    reason: keyword(),
-    code: keyword(),
-    sequence: long(),
-    timezone: keyword(),
-  }),
-  host: object({ hostname: keyword(), name: keyword(), id: keyword(), ip: ip(), mac: keyword(), domain: keyword() }),
-  source: endpoint(),
-  destination: endpoint(),
-  client: endpoint(),
-  server: endpoint(),
-  user: object({ ...userFields(), target: object(userFields()), effective: object(userFields()) }),
-  group: object({ name: keyword(), id: keyword() }),
-  process: object({
-    name: keyword(),
-    pid: long(),
-    executable: keyword(),
-    command_line: keyword(),
-    args: keyword(),
-    title: keyword(),
-    working_directory: keyword(),
-    exit_code: long(),
-    parent: object({ pid: long(), name: keyword(), executable: keyword(), command_line: keyword() }),
-  }),
-  network: object({
-    transport: keyword(),
-    protocol: keyword(),
-    direction: keyword(),
-    type: keyword(),
-    application: keyword(),
-    iana_number: keyword(),
-    bytes: long(),
-    packets: long(),
-    community_id: keyword(),
-  }),
-  url: object({
-    original: keyword(),
-    full: keyword(),
-    scheme: keyword(),
-    domain: keyword(),
-    port: long(),
-    path: keyword(),
-    query: keyword(),
-    fragment: keyword(),
-    extension: keyword(),
-    username: keyword(),
-  }),
-  http: object({
-    version: keyword(),
-    request: object({ method: keyword(), bytes: long(), referrer: keyword(), id: keyword(), mime_type: keyword() }),
-    response: object({ status_code: long(), bytes: long(), mime_type: keyword() }),
-  }),
-  user_agent: object({
-    original: keyword(),
-    name: keyword(),
-    version: keyword(),
-    device: object({ name: keyword() }),
-    os: object({ name: keyword(), version: keyword(), full: keyword() }),
-  }),
-  log: object({
-    level: keyword(),
-    logger: keyword(),
-    syslog: object({
-      facility: object({ code: long(), name: keyword() }),
-      severity: object({ code: long(), name: keyword() }),
-      priority: long(),
-      hostname: keyword(),
-      appname: keyword(),
-      procid: keyword(),
-      msgid: keyword(),
-      version: keyword(),
-      structured_data: flat(),
-    }),
-    file: object({ path: keyword() }),
-  }),
-  observer: object({
-    hostname: keyword(),
-    name: keyword(),
-    type: keyword(),
-    vendor: keyword(),
-    product: keyword(),
-    version: keyword(),
-    ip: ip(),
-  }),
-  related: object({ ip: ip(), user: keyword(), hosts: keyword(), hash: keyword() }),
-  rule: object({
-    id: keyword(),
-    uuid: keyword(),
-    name: keyword(),
-    description: keyword(),
-    category: keyword(),
-    ruleset: keyword(),
-    reference: keyword(),
-    version: keyword(),
-    license: keyword(),
-    author: keyword(),
-  }),
-  threat: object({
-    framework: keyword(),
-    tactic: threatIdentity(),
-    technique: object({ id: keyword(), name: keyword(), reference: keyword(), subtechnique: threatIdentity() }),
-  }),
-  error: object({ message: keyword(), code: keyword(), type: keyword() }),
-};
+export function deriveMappings(eventSchema: z.ZodType, alertDocumentSchema: z.ZodType): DerivedMappings {
+  const mappings: DerivedMappings = { ecs: {}, events: {}, alerts: {} };
+  const isSearched = (path: string) => Object.hasOwn(SEARCH_FIELDS, path);
+  const eventTypes = new Map<string, EcsFieldType>();
+  for (const leaf of ecsLeaves(eventSchema)) {
+    eventTypes.set(leaf.path, leaf.ecsType);
+    if (isSearched(leaf.path)) put(mappings.events, leaf.path, storedText());
+    else put(isVigil(leaf.path) ? mappings.events : mappings.ecs, leaf.path, BY_ECS_TYPE[leaf.ecsType]());
+  }
+  for (const path of Object.values(SEARCH_FIELDS)) put(mappings.events, path, analysedWords());
+  for (const leaf of ecsLeaves(alertDocumentSchema)) {
+    const eventType = eventTypes.get(leaf.path);
+    if (eventType !== undefined && eventType !== leaf.ecsType) {
+      throw new Error(`alert field '${leaf.path}' is ${leaf.ecsType} but events have it as ${eventType}; both share one ECS mapping`);
+    }
+    if (eventType === undefined || isSearched(leaf.path) || isVigil(leaf.path)) put(mappings.alerts, leaf.path, BY_ECS_TYPE[leaf.ecsType]());
+  }
+  return mappings;
+}
 
+const isVigil = (path: string) => path.startsWith('vigil.');
+
+/** Sets a dotted path's mapping, creating the object mappings on the way. */
+function put(properties: Properties, path: string, mapping: FieldMapping): void {
+  const parts = path.split('.');
+  let current = properties;
+  for (const part of parts.slice(0, -1)) {
+    const parent = (current[part] ??= object({}));
+    if (!parent.properties) throw new Error(`field '${path}' is inside '${part}', which is mapped as a value`);
+    current = parent.properties as Properties;
+  }
+  current[parts[parts.length - 1]!] = mapping;
+}
+
+const derived = deriveMappings(ecsEventSchema, alertSchema);
+/** ECS fields shared by events and alerts, from `ecsEventSchema`. */
+export const ECS_PROPERTIES: Properties = derived.ecs;
 /** Event-only fields: full text kept in `_source` and searched through `vigil_search`, and Vigil's provenance. */
-export const EVENT_PROPERTIES: Properties = {
-  message: storedText(),
-  event: object({ original: storedText() }),
-  vigil_search: object({ message: analysedWords(), original: analysedWords() }),
-  vigil: object({
-    edge: object({ id: keyword(), boot_id: keyword() }),
-    batch: object({ sequence: long(), position: long() }),
-    signature: object({ status: keyword(), key_id: keyword() }),
-    aggregation: object({ count: long() }),
-    parse: object({ status: keyword(), parser: keyword() }),
-    input: object({ type: keyword() }),
-  }),
-};
-
-const alertLifecycle = object({
-  severity: keyword(),
-  status: keyword(),
-  assignee: keyword(),
-  dedup_key: keyword(),
-  group: flat(),
-  count: long(),
-  first_seen: date(),
-  last_seen: date(),
-  event_ids: keyword(),
-  comments: object({ at: date(), author: keyword(), text: keyword() }),
-  history: object({ at: date(), actor: keyword(), field: keyword(), from: keyword(), to: keyword() }),
-});
-
-/** Alert-only fields. The message is a keyword: alert free text is a substring search (wildcards). */
-export const ALERT_PROPERTIES: Properties = {
-  id: keyword(),
-  message: keyword(),
-  rule: object({ tags: keyword(), type: keyword() }),
-  vigil: object({ alert: alertLifecycle }),
-};
+export const EVENT_PROPERTIES: Properties = derived.events;
+/** Alert-only fields, from `alertSchema`. The message is a keyword: alert free text is a substring search (wildcards). */
+export const ALERT_PROPERTIES: Properties = derived.alerts;
 
 /**
  * Unknown fields (outside the ECS schema, which the edge rejects anyway) are indexed as

@@ -1,0 +1,6 @@
+export * from './errors.ts';
+export * from './messages.ts';
+export * from './revocation-watcher.ts';
+export * from './heartbeat-publisher.ts';
+export * from './certificate-renewer.ts';
+export * from './command-listener.ts';

@@ -1,0 +1,24 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BusCounter, startEdgeProcess } from './edge-harness.ts';
+import { generateMix } from './lines.ts';
+import { sendTcpStreams, tcpStreams } from './load.ts';
+import { sampleProcess, mib } from './proc.ts';
+const bus = (process.argv[2] ?? 'embedded') as 'embedded' | 'kafka';
+const dataDir = mkdtempSync(join(tmpdir(), 'zz-'));
+const edge = await startEdgeProcess({ bus, brokers: process.env.VIGIL_KAFKA_BROKERS, dataDir, ingestKey: 'x' });
+const counter = await BusCounter.open(bus, { edgeId: edge.edgeId, dataDir, brokers: process.env.VIGIL_KAFKA_BROKERS });
+const lines = generateMix(300000, 1).map((m) => m.line);
+const streams = tcpStreams(lines, 4);
+const t = setInterval(async () => {
+  const m = await (await fetch(`http://127.0.0.1:${edge.http.port}/metrics`)).text();
+  const g = (re: RegExp) => m.split('\n').filter((l) => re.test(l)).map((l) => l.split(' ').pop()).join(',');
+  const s = sampleProcess(edge.pid);
+  console.log(`rss ${mib(s.rssBytes)} heapUsed ${mib(Number(g(/^vigil_process_nodejs_heap_size_used_bytes /)))} heapTotal ${mib(Number(g(/^vigil_process_nodejs_heap_size_total_bytes /)))} external ${mib(Number(g(/^vigil_process_nodejs_external_memory_bytes /)))} inflight ${g(/^vigil_edge_in_flight/)} spoolPending ${g(/^vigil_edge_spool_pending_records /)} counted ${counter.count}`);
+}, 1000);
+await sendTcpStreams(edge.syslogTcp, streams);
+await counter.waitFor(300000, 300000);
+await new Promise((r) => setTimeout(r, 3000));
+clearInterval(t);
+await counter.close(); await edge.stop();
