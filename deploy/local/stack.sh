@@ -121,7 +121,7 @@ launch_kafka() {
     -Dlog4j.configuration="file:$HERE/log4j.properties" -Dkafka.logs.dir="$dir/logs" \
     -cp "$libs/*" kafka.Kafka "$dir/server.properties" >"$dir/logs/stdout.log" 2>&1 &
   echo $! > "$dir/pid"
-  wait_until "Kafka" 90 kafka_port_open || { tail -n 50 "$dir/logs/"*.log >&2; die "Kafka did not start"; }
+  wait_until "Kafka" 180 kafka_port_open || { tail -n 50 "$dir/logs/"*.log >&2; die "Kafka did not start"; }
 }
 
 kafka_port_open() {

@@ -3,12 +3,12 @@
  * assembly, spool on with its default fsync policy, the embedded bus in a temp dir or Kafka from
  * `VIGIL_KAFKA_BROKERS`), driven from this process over TCP syslog (octet counted, several
  * connections) or HTTP (NDJSON batches of 100 with an ingest key). After a warm-up, N events of
- * the `lines.ts` mix are sent and the run ends when the bus holds all of them (counted from the
- * bus). Reports events per wall-clock second, events per CPU-second of the edge process
- * (utime + stime of all its threads, from /proc: "per core"), and its resident memory.
- * Prints one JSON line at the end.
+ * the `lines.ts` mix are sent per round and a round ends when the bus holds all of them
+ * (counted from the bus). Reports the median over the rounds of events per wall-clock second
+ * and events per CPU-second of the edge process (utime + stime of all its threads, from
+ * /proc: "per core"), and its resident memory. Prints one JSON line at the end.
  *
- *   node test/bench/edge-ingest.ts embedded|kafka tcp|http [--events N] [--warmup N]
+ *   node test/bench/edge-ingest.ts embedded|kafka tcp|http [--events N] [--warmup N] [--rounds 3]
  *        [--connections 4] [--concurrency 64] [--cpu-prof DIR]
  */
 import { randomBytes } from 'node:crypto';
@@ -19,8 +19,8 @@ import { parseArgs } from 'node:util';
 import { BusCounter, startEdgeProcess, type BusKind, type EdgeProcess } from './edge-harness.ts';
 import { generateMix } from './lines.ts';
 import { httpBodies, sendHttpBodies, sendTcpStreams, tcpStreams } from './load.ts';
-import { describeMachine } from './machine.ts';
-import { ProcSampler, mib, sampleProcess } from './proc.ts';
+import { describeMachine, median } from './machine.ts';
+import { ProcSampler, mib, sampleProcess, sampleThreads, threadDelta } from './proc.ts';
 
 /** Defaults shared with `rsyslog.ts`, which must send the same lines. */
 export const TCP_EVENTS = 400_000;
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     options: {
       events: { type: 'string' },
       warmup: { type: 'string' },
+      rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: String(TCP_CONNECTIONS) },
       concurrency: { type: 'string', default: '64' },
       'cpu-prof': { type: 'string' },
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const warmup = Number(values.warmup ?? (input === 'tcp' ? TCP_WARMUP : HTTP_WARMUP));
   const connections = Number(values.connections);
   const concurrency = Number(values.concurrency);
+  const roundCount = Number(values.rounds);
   const brokers = process.env.VIGIL_KAFKA_BROKERS;
 
   // The payloads are built before the edge starts, so building them costs the edge nothing.
@@ -74,32 +76,41 @@ async function main(): Promise<void> {
     await send(edge, 'warmup');
     await counter.waitFor(warmup, WAIT_MS);
 
+    const rounds: Round[] = [];
     const sampler = new ProcSampler(edge.pid, 250);
-    const before = sampler.samples[0]!;
-    const startedAt = Date.now();
-    await send(edge, 'measured');
-    const sentSeconds = (Date.now() - startedAt) / 1000;
-    await counter.waitFor(warmup + events, WAIT_MS);
-    const after = sampleProcess(edge.pid);
+    const threadsBefore = sampleThreads(edge.pid);
+    for (let round = 1; round <= roundCount; round++) {
+      const before = sampleProcess(edge.pid);
+      const startedAt = Date.now();
+      await send(edge, 'measured');
+      const sendSeconds = (Date.now() - startedAt) / 1000;
+      await counter.waitFor(warmup + round * events, WAIT_MS);
+      const after = sampleProcess(edge.pid);
+      const wallSeconds = (counter.lastAppendMs - startedAt) / 1000;
+      const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
+      rounds.push({ eventsPerSecond: Math.round(events / wallSeconds), eventsPerCpuSecond: Math.round(events / cpuSeconds), wallSeconds: round2(wallSeconds), sendSeconds: round2(sendSeconds), edgeCpuSeconds: round2(cpuSeconds) });
+    }
+    const last = sampleProcess(edge.pid);
+    const threadSeconds = threadDelta(threadsBefore, sampleThreads(edge.pid));
     sampler.stop();
-    const wallSeconds = (counter.lastAppendMs - startedAt) / 1000;
-    const cpuSeconds = after.cpuSeconds - before.cpuSeconds;
-    if (counter.count !== warmup + events) throw new Error(`the bus holds ${counter.count} events, ${warmup + events} were sent`);
+    if (counter.count !== warmup + roundCount * events) throw new Error(`the bus holds ${counter.count} events, ${warmup + roundCount * events} were sent`);
+    const cpuRate = median(rounds.map((r) => r.eventsPerCpuSecond));
+    const wallRate = median(rounds.map((r) => r.eventsPerSecond));
     const result = {
       case: `edge ingest ${input} → ${bus}`,
       bus,
       input,
       events,
       warmup,
+      rounds: roundCount,
       ...(input === 'tcp' ? { connections } : { batch: HTTP_BATCH, concurrency, retries }),
-      eventsPerSecond: Math.round(events / wallSeconds),
-      eventsPerCpuSecond: Math.round(events / cpuSeconds),
-      wallSeconds: round2(wallSeconds),
-      sendSeconds: round2(sentSeconds),
-      edgeCpuSeconds: round2(cpuSeconds),
-      edgeCores: round2(cpuSeconds / wallSeconds),
-      rssPeakMb: mib(Math.max(after.peakRssBytes, sampler.maxRssBytes)),
-      rssEndMb: mib(after.rssBytes),
+      eventsPerSecond: Math.round(wallRate),
+      eventsPerCpuSecond: Math.round(cpuRate),
+      edgeCores: round2(wallRate / cpuRate),
+      rssPeakMb: mib(Math.max(last.peakRssBytes, sampler.maxRssBytes)),
+      rssEndMb: mib(last.rssBytes),
+      threadSeconds,
+      perRound: rounds,
     };
     console.log(`machine: ${describeMachine()}`);
     console.log(
@@ -114,6 +125,14 @@ async function main(): Promise<void> {
     await edge.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+interface Round {
+  eventsPerSecond: number;
+  eventsPerCpuSecond: number;
+  wallSeconds: number;
+  sendSeconds: number;
+  edgeCpuSeconds: number;
 }
 
 function round2(value: number): number {

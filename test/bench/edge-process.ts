@@ -40,7 +40,7 @@ const api: typeof fetch = async (_url, init) => {
 };
 const verifyIngestKey = createRemoteKeyVerifier({ apiUrl: 'http://api.bench.invalid', validTtlMs: 60_000, invalidTtlMs: 5_000, requestTimeoutMs: 5_000, fetch: api });
 
-const edge = buildEdge(shared, producer, setup, verifyIngestKey);
+const edge = buildEdge(shared, producer, setup, verifyIngestKey, ca.certificatePem);
 const control = buildEdgeControl(shared, bus, producer, setup, edge, { caPem: ca.certificatePem, renew: localCaRenewal(ca), reloadConfig: () => loadConfig() });
 const components: Component[] = [{ name: 'bus', start: async () => {}, stop: () => bus.close() }, edge, ...control];
 await startAll(components);

@@ -103,20 +103,24 @@ export function octetCounted(lines: readonly string[]): Buffer {
 function render(template: Template, rng: Rng, users: readonly string[], clockMs: number): string {
   const text = vary(template, rng, users);
   const host = hostName(template.family, rng);
-  if (template.header) return header(template.header.priority, template.header.program, template.header.pid ?? String(rng.int(60_000) + 300), host, clockMs, rng) + text;
+  if (template.header) return header(template.header.priority, template.header.program, template.header.pid === undefined ? undefined : randomPid(rng), host, clockMs, rng) + text;
   if (template.bare) {
     const priority = BARE_PRIORITY[template.family] ?? 134;
     const { program } = template.bare;
-    if (program) return header(priority, program, String(rng.int(60_000) + 300), host, clockMs, rng) + text;
+    if (program) return header(priority, program, randomPid(rng), host, clockMs, rng) + text;
     return rng.next() < RFC5424_SHARE ? `<${priority}>1 ${new Date(clockMs).toISOString()} ${host} - - - ${text}` : `<${priority}>${bsdTime(clockMs)} ${host} ${text}`;
   }
   return text;
 }
 
-/** An RFC 3164 or RFC 5424 header ending in the space before the message. */
-function header(priority: number, program: string, pid: string, host: string, clockMs: number, rng: Rng): string {
-  if (rng.next() < RFC5424_SHARE) return `<${priority}>1 ${new Date(clockMs).toISOString()} ${host} ${program} ${pid} - - `;
-  return `<${priority}>${bsdTime(clockMs)} ${host} ${program}[${pid}]: `;
+/** An RFC 3164 or RFC 5424 header ending in the space before the message; no pid when the program logs none (kernel). */
+function header(priority: number, program: string, pid: string | undefined, host: string, clockMs: number, rng: Rng): string {
+  if (rng.next() < RFC5424_SHARE) return `<${priority}>1 ${new Date(clockMs).toISOString()} ${host} ${program} ${pid ?? '-'} - - `;
+  return `<${priority}>${bsdTime(clockMs)} ${host} ${program}${pid === undefined ? '' : `[${pid}]`}: `;
+}
+
+function randomPid(rng: Rng): string {
+  return String(300 + rng.int(60_000));
 }
 
 function bsdTime(ms: number): string {

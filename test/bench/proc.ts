@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * CPU time and memory of another process, from Linux's /proc, so a benchmark charges the
@@ -75,7 +75,8 @@ export class ProcSampler {
   stop(): ProcSample[] {
     clearInterval(this.#timer);
     try {
-      this.samples.push(sampleProcess(this.#pid));
+      const last = sampleProcess(this.#pid);
+      if (last.atMs - this.samples.at(-1)!.atMs > 100) this.samples.push(last);
     } catch {
       // The process is gone; the samples so far stand.
     }
@@ -86,4 +87,33 @@ export class ProcSampler {
   get maxRssBytes(): number {
     return Math.max(...this.samples.map((sample) => sample.rssBytes));
   }
+}
+
+/**
+ * CPU seconds per kind of thread of a Node process: the main thread (JavaScript and the
+ * garbage collector's pauses), V8's workers (concurrent GC, compilers), the libuv pool (file
+ * system, crypto, zlib) and the rest, so a profile of the main thread can be put in proportion.
+ */
+export function sampleThreads(pid: number): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let comm: string;
+    let stat: string;
+    try {
+      comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / clockTicks();
+    const kind = Number(tid) === pid ? 'main' : comm.startsWith('V8') ? 'v8-workers' : comm.startsWith('libuv') ? 'libuv-pool' : 'other';
+    totals[kind] = (totals[kind] ?? 0) + seconds;
+  }
+  return totals;
+}
+
+/** The difference of two thread samples, rounded to 0.01 s. */
+export function threadDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([kind, seconds]) => [kind, Math.round((seconds - (before[kind] ?? 0)) * 100) / 100]));
 }

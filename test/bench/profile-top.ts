@@ -3,7 +3,10 @@
  * functions with the most self time, and self time per source file, so a benchmark that misses
  * its target says where the time went.
  *
- *   node test/bench/profile-top.ts <file.cpuprofile> [top=25]
+ *   node test/bench/profile-top.ts <file.cpuprofile> [top=25] [--inclusive name,name,...]
+ *
+ * `--inclusive` adds the total time spent inside each named function (its callees included),
+ * e.g. `normalizeSyslog,sealEvents,append,sendBatches`.
  */
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
@@ -19,6 +22,23 @@ interface Profile {
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
+}
+
+/** Time spent inside each named function, callees included (a sample counts once per name). */
+export function inclusive(profile: Profile, names: readonly string[]): Map<string, number> {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const totals = new Map(names.map((name) => [name, 0]));
+  profile.samples.forEach((id, index) => {
+    const seen = new Set<string>();
+    for (let current: number | undefined = id; current !== undefined; current = parent.get(current)) {
+      const name = byId.get(current)!.callFrame.functionName;
+      if (totals.has(name)) seen.add(name);
+    }
+    for (const name of seen) totals.set(name, totals.get(name)! + (profile.timeDeltas[index] ?? 0) / 1000);
+  });
+  return totals;
 }
 
 /** Self time per function and per file, in ms, highest first. */
@@ -50,13 +70,20 @@ function shortUrl(url: string): string {
 }
 
 if (import.meta.main) {
-  const file = process.argv[2];
-  if (!file) throw new Error('usage: profile-top.ts <file.cpuprofile> [top]');
-  const top = Number(process.argv[3] ?? 25);
-  const { totalMs, functions, files } = summarise(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+  const [file, ...rest] = process.argv.slice(2);
+  if (!file) throw new Error('usage: profile-top.ts <file.cpuprofile> [top] [--inclusive a,b]');
+  const at = rest.indexOf('--inclusive');
+  const names = at >= 0 ? (rest[at + 1] ?? '').split(',').filter(Boolean) : [];
+  const top = Number(rest.find((arg, index) => /^\d+$/.test(arg) && rest[index - 1] !== '--inclusive') ?? 25);
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const { totalMs, functions, files } = summarise(profile);
   const line = ([name, ms]: [string, number]) => `${((100 * ms) / totalMs).toFixed(1).padStart(5)}%  ${Math.round(ms).toString().padStart(7)} ms  ${name}`;
   console.log(`${Math.round(totalMs)} ms sampled\n\nself time by function:`);
   for (const entry of functions.slice(0, top)) console.log(line(entry));
   console.log('\nself time by file:');
   for (const entry of files.slice(0, top)) console.log(line(entry));
+  if (names.length > 0) {
+    console.log('\ninclusive time:');
+    for (const entry of inclusive(profile, names)) console.log(line(entry));
+  }
 }

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -48,6 +49,13 @@ export async function startRole(role: 'api' | 'engine' | 'indexer' | 'edge', env
   // inherited from the test process, which would otherwise override it.
   const fromFile = { VIGIL_KAFKA_BROKERS: '', VIGIL_OPENSEARCH_URL: '' };
   const started = await startVigilProcess([role], { ...fromFile, ...env, ...portEnv }, `http://127.0.0.1:${chosen}/healthz`, 120_000);
+  // Health answers as soon as the role's HTTP port listens; the start-up line comes once every
+  // part (consumers, heartbeats, command listener) has started.
+  const deadline = Date.now() + 120_000;
+  while (!started.output().includes(`vigil ${role} running`)) {
+    if (Date.now() > deadline || started.process.exitCode !== null) throw new Error(`vigil ${role} did not finish starting:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
   const running: RoleProcess = { ...started, role, port: chosen, restart: () => startRole(role, env, chosen) };
   return running;
 }
@@ -67,9 +75,26 @@ export interface DedicatedKafka {
 }
 
 export async function startDedicatedKafka(dir: string): Promise<DedicatedKafka> {
-  const port = await freePort('tcp');
+  // The broker also takes port + 1 for its controller.
+  let port = await freePort('tcp');
+  while (!(await tcpPortFree(port + 1))) port = await freePort('tcp');
   const env = { ...process.env, VIGIL_STACK_DIR: dir, VIGIL_STACK_KAFKA_PORT: String(port) };
   const stack = (command: string) => execFileSync('bash', [join(REPO_ROOT, 'deploy/local/stack.sh'), command, 'kafka'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   stack('start');
   return { brokers: `127.0.0.1:${port}`, kill: () => stack('kill'), resume: () => stack('resume'), stop: () => stack('stop') };
+}
+
+async function tcpPortFree(port: number): Promise<boolean> {
+  const server = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    server.close();
+  }
 }

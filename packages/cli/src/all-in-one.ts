@@ -16,7 +16,7 @@ export interface AllInOne {
   metrics: Metrics;
   /** The admin password when it was generated at this start (print it once), else null. */
   generatedAdminPassword: string | null;
-  addresses: { api: string; ingest: string | null; syslogUdp: string | null; syslogTcp: string | null };
+  addresses: { api: string; ingest: string | null; syslogUdp: string | null; syslogTcp: string | null; syslogTls: string | null };
   stop(): Promise<void>;
 }
 
@@ -51,7 +51,7 @@ export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logge
   let components: Component[] = [];
   let generatedAdminPassword: string | undefined;
   const producer = bus.createProducer();
-  const edge = buildEdge(shared, producer, edgeSetup, (key) => auth.verifyIngestKey(key));
+  const edge = buildEdge(shared, producer, edgeSetup, (key) => auth.verifyIngestKey(key), ca.certificatePem);
   // One revocation list serves both verifiers of this process.
   const revocations = buildRevocationWatcher(shared, bus, ca.certificatePem, 'core');
   const api = buildApi(shared, store, auth, () => ready, { repository: fleet, bus, producer, ca });
@@ -86,6 +86,7 @@ export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logge
       ingest: show(edgeAddresses.http),
       syslogUdp: show(edgeAddresses.syslogUdp),
       syslogTcp: show(edgeAddresses.syslogTcp),
+      syslogTls: show(edgeAddresses.syslogTls),
     },
     async stop() {
       ready = false;

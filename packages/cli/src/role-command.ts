@@ -91,16 +91,17 @@ async function assemble(role: Role, shared: Shared, ready: () => boolean): Promi
       const setup = prepareEdge(shared, identity, identityDir);
       const bus = await openBus(config, metrics, logger);
       const producer = bus.createProducer();
-      const edge = buildEdge(shared, producer, setup, verifyIngestKey);
+      const edge = buildEdge(shared, producer, setup, verifyIngestKey, caPem);
       const control = buildEdgeControl(shared, bus, producer, setup, edge, { caPem, renew: renewOverHttp(config.apiUrl, config.edgeId), reloadConfig: () => loadConfig() });
       return {
         components: [closing('bus', () => bus.close()), edge, ...control],
         describe: () => {
-          const { http, syslogTcp, syslogUdp } = edge.addresses();
+          const { http, syslogTcp, syslogTls, syslogUdp } = edge.addresses();
           return [
             http && `HTTP ingest http://${hostPort(http.host, http.port)}/api/v1/events`,
             syslogUdp && `syslog UDP ${hostPort(syslogUdp.host, syslogUdp.port)}`,
             syslogTcp && `syslog TCP ${hostPort(syslogTcp.host, syslogTcp.port)}`,
+            syslogTls && `syslog TLS ${hostPort(syslogTls.host, syslogTls.port)}`,
           ]
             .filter(Boolean)
             .join(', ');

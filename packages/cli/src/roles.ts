@@ -143,10 +143,16 @@ export function edgeCaCertificatePem(config: Readonly<VigilConfig>, identityDir:
   return existsSync(path) ? readFileSync(path, 'utf8') : null;
 }
 
-export function buildEdge(shared: Shared, producer: BusProducer, setup: EdgeSetup, verifyIngestKey: VerifyIngestKey): Edge {
+/**
+ * The edge role. `caPem` is the Vigil CA: with it, the syslog TLS listener (when enabled and
+ * given no certificate files) serves the edge's own certificate and trusts client certificates
+ * the Vigil CA issued.
+ */
+export function buildEdge(shared: Shared, producer: BusProducer, setup: EdgeSetup, verifyIngestKey: VerifyIngestKey, caPem: string | null): Edge {
   const { config, metrics, logger } = shared;
-  const { bootId } = setup;
+  const { bootId, identity } = setup;
   return createEdge(config.edge, {
+    ...(caPem === null ? {} : { tlsIdentity: { certPem: identity.certificatePem, keyPem: identity.privateKeyPem, caPem } }),
     producer,
     signer: setup.signer,
     accessList: setup.accessList,

@@ -8,7 +8,7 @@ export async function startCommand(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
   const vigil = await startAllInOne(config, logger);
-  const { api, ingest, syslogTcp, syslogUdp } = vigil.addresses;
+  const { api, ingest, syslogTcp, syslogTls, syslogUdp } = vigil.addresses;
   const lines = [
     '',
     'Vigil is running (all-in-one, embedded bus and SQLite store).',
@@ -16,6 +16,7 @@ export async function startCommand(): Promise<void> {
     ingest ? `  HTTP ingest         http://${ingest}/api/v1/events  (needs an API key with role ingest)` : '',
     syslogUdp ? `  syslog UDP          ${syslogUdp}` : '',
     syslogTcp ? `  syslog TCP          ${syslogTcp}` : '',
+    syslogTls ? `  syslog TLS          ${syslogTls}  (RFC 5425)` : '',
     `  data directory      ${config.dataDir}`,
     vigil.generatedAdminPassword
       ? `  admin login         user "admin", password "${vigil.generatedAdminPassword}" (generated now and shown only this once; only its hash is stored)`

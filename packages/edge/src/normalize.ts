@@ -95,7 +95,7 @@ export function normalizeSyslog(
     return { event, status: 'partial', detail: choice.parser.name };
   }
   merge(event, fields);
-  // A parser's fields never carry vigil.parse; set it after the merge so the flags stay.
+  // vigil.parse is the edge's own: set after the merge, keeping the header's flags.
   event.vigil!.parse = { ...parse, status: 'parsed', parser: choice.parser.name };
   return { event, status: 'parsed' };
 }

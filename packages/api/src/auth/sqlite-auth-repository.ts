@@ -1,12 +1,11 @@
-import { chmodSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { DatabaseSync } from 'node:sqlite';
-import { describeError } from '@vigil/runtime';
+import type { DatabaseSync } from 'node:sqlite';
 import { apiErrors } from '../errors.ts';
 import type { ApiKeyInfo, AuthRepository, CreatedApiKey, Session, User } from './auth-repository.ts';
 import { PASSWORD_LENGTH, hashPassword, verifyPassword } from './password.ts';
 import { ROLES, type Principal, type Role } from './roles.ts';
 import { isSessionToken, newApiKey, newSessionToken, parseApiKey, sameDigest, sha256Hex } from './tokens.ts';
+import { openPrivateDatabase } from '../private-database.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -44,17 +43,7 @@ const LAST_USED_WRITE_INTERVAL_MS = 60_000;
  * A new file is made readable by its owner only.
  */
 export function createSqliteAuthRepository(path: string): AuthRepository {
-  const isNew = path !== ':memory:' && !existsSync(path);
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(path);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-    db.exec(SCHEMA);
-    if (isNew) chmodSync(path, 0o600);
-  } catch (error) {
-    throw apiErrors.create('VIGIL_ERR_AUTH_DB_UNUSABLE', { path, reason: describeError(error) }, { cause: error });
-  }
-  return new SqliteAuthRepository(db);
+  return new SqliteAuthRepository(openPrivateDatabase(path, SCHEMA));
 }
 
 class SqliteAuthRepository implements AuthRepository {

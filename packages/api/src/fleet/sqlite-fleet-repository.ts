@@ -1,10 +1,8 @@
-import { chmodSync, existsSync } from 'node:fs';
-import { DatabaseSync, type SQLOutputValue } from 'node:sqlite';
+import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
 import { COMMAND_STATUSES, heartbeatSchema, type CommandAction, type CommandResult, type CommandStatus, type Heartbeat, type Revocation } from '@vigil/fleet';
-import { describeError } from '@vigil/runtime';
-import { apiErrors } from '../errors.ts';
 import { sha256Hex } from '../auth/tokens.ts';
 import { isEnrollmentToken, newEnrollmentToken } from './enrollment-token.ts';
+import { openPrivateDatabase } from '../private-database.ts';
 import type {
   CommandRecord,
   CommandRecordStatus,
@@ -75,17 +73,7 @@ type Row = Record<string, SQLOutputValue>;
  * database, so a single-machine Vigil keeps all of its API state in one private file.
  */
 export function createSqliteFleetRepository(path: string): FleetRepository {
-  const isNew = path !== ':memory:' && !existsSync(path);
-  let db: DatabaseSync;
-  try {
-    db = new DatabaseSync(path);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
-    db.exec(SCHEMA);
-    if (isNew) chmodSync(path, 0o600);
-  } catch (error) {
-    throw apiErrors.create('VIGIL_ERR_AUTH_DB_UNUSABLE', { path, reason: describeError(error) }, { cause: error });
-  }
-  return new SqliteFleetRepository(db);
+  return new SqliteFleetRepository(openPrivateDatabase(path, SCHEMA));
 }
 
 class SqliteFleetRepository implements FleetRepository {

@@ -34,6 +34,7 @@ const NUL = 0x00;
 const SP = 0x20;
 const LT = 0x3c;
 const MAX_LENGTH_DIGITS = 10;
+const MAX_PENDING_CHUNKS = 64;
 const EMPTY = Buffer.alloc(0);
 const NOTHING: readonly number[] = [];
 const EITHER_TERMINATOR: readonly number[] = [LF, NUL];
@@ -67,6 +68,7 @@ export class SyslogFrameDecoder {
     return this.#framing;
   }
 
+  /** Feeds bytes as they arrive; every frame they complete is handed out before this returns. */
   push(chunk: Buffer): void {
     let start = 0;
     if (this.#skip > 0) {
@@ -83,6 +85,8 @@ export class SyslogFrameDecoder {
     const rest = start === 0 ? chunk : chunk.subarray(start);
     this.#chunks.push(rest);
     this.#buffered += rest.length;
+    // A sender trickling single bytes must not cost a Buffer object per byte: join now and then.
+    if (this.#chunks.length > MAX_PENDING_CHUNKS) this.#chunks = [Buffer.concat(this.#chunks, this.#buffered)];
     // Scanning only the new chunk for a wake byte keeps a slow sender's long frame linear, not quadratic.
     if (this.#buffered < this.#wantBytes && !this.#wakeOn.some((byte) => rest.includes(byte))) return;
     this.#drain(false);

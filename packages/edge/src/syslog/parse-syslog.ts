@@ -2,7 +2,7 @@ import { decodePriority, readPriority } from './priority.ts';
 import { parseRfc3164 } from './rfc3164.ts';
 import { parseRfc5424 } from './rfc5424.ts';
 import type { SyslogParseResult } from './syslog-message.ts';
-import { UTC, type TimeZone } from './time-zone.ts';
+import { UTC_TIME_ZONE, type TimeZone } from './time-zone.ts';
 
 /**
  * Parses one syslog line (RFC 5424 or RFC 3164, told apart by the version digit after PRI).
@@ -10,7 +10,7 @@ import { UTC, type TimeZone } from './time-zone.ts';
  * to infer the missing year of RFC 3164 timestamps; `zone` is where RFC 3164 times without an
  * offset are read.
  */
-export function parseSyslog(line: string, nowMs: number = Date.now(), zone: TimeZone = UTC): SyslogParseResult {
+export function parseSyslog(line: string, nowMs: number = Date.now(), zone: TimeZone = UTC_TIME_ZONE): SyslogParseResult {
   const text = trimLineEnd(line);
   const pri = readPriority(text);
   if (pri === 'invalid') return { ok: false, failure: { kind: 'bad_priority', reason: 'malformed <PRI>' } };

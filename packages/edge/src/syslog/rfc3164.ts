@@ -39,7 +39,8 @@ interface Scan {
  * fraction, or an ISO-8601 time; HOSTNAME may be missing (told from a tag by its colon or
  * `[pid]`). A line without PRI gets user.notice (RFC 3164 §4.3.3) and the flag `pri_missing`.
  * Cisco lines (IOS sequence numbers, `*`/`.` clock markers, ASA/PIX `%ASA-6-302013:`) may
- * come without a timestamp; other lines without one are not syslog headers.
+ * come without a timestamp; after a PRI, any other text without one is taken whole as the
+ * message (flag `timestamp_missing`); without a PRI or a timestamp it is not a syslog header.
  */
 export function parseRfc3164(line: string, start: number, priority: Priority | undefined, nowMs: number, zone: TimeZone): SyslogParseResult {
   const fail = (kind: SyslogFailureKind, reason: string): SyslogParseResult => ({ ok: false, failure: priority ? { kind, reason, priority } : { kind, reason } });
@@ -57,7 +58,16 @@ export function parseRfc3164(line: string, start: number, priority: Priority | u
   if (end === NO_TIME && scan.cisco) end = readOriginAndTime(scan);
   if (end === BAD_TIME) return fail('bad_timestamp', `bad timestamp at ${JSON.stringify(line.slice(scan.pos, scan.pos + 32))}`);
   if (end >= 0) scan.pos = end;
-  else if (!scan.cisco && line.charCodeAt(scan.pos) !== 0x25 /* % */) return fail('no_timestamp', 'no RFC 3164 timestamp');
+  else if (!scan.cisco && scanCiscoTag(line, scan.pos) === null) {
+    if (!priority) return fail('no_timestamp', 'no RFC 3164 timestamp');
+    // A PRI and then no header at all, as appliances send (FortiGate `<189>date=… devname=…`,
+    // `<134>CEF:0|…`): the rest is the message, as rsyslog takes it, and content parsers get it.
+    flags.push('timestamp_missing');
+    parsed.message = line.slice(scan.pos);
+    parsed.priority = priority;
+    parsed.flags = flags;
+    return { ok: true, message: parsed };
+  }
   while (line.charCodeAt(scan.pos) === SP) scan.pos++;
 
   if (parsed.hostname === undefined) readHostname(scan);
@@ -212,6 +222,9 @@ function readBody(scan: Scan): void {
  * Returns the index of the message after it (past one space), or -1.
  */
 function scanTag(line: string, pos: number): number {
+  // A JSON or quoted payload right after the header is the message, never a program name.
+  const first = line.charCodeAt(pos);
+  if (first === 0x7b || first === 0x22) return -1;
   let p = pos;
   let c = 0;
   for (; p < line.length && p - pos < MAX_TAG_LENGTH; p++) {

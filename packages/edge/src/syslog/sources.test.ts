@@ -1,9 +1,12 @@
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Metrics, silentLogger } from '@vigil/runtime';
 import type { EcsEvent } from '@vigil/schema';
+import { EdgeMetrics } from '../metrics.ts';
 import { metricValue } from '../test-support.ts';
 import { LOOPBACK, bytewise, cleanups, octet, runCleanups, startEdge, tcpClient, writeSlowly } from './test-harness.ts';
+import { SyslogUdpSource } from './udp-source.ts';
 
 afterEach(runCleanups);
 
@@ -65,6 +68,36 @@ describe('syslog over UDP', () => {
     release();
     const events = await producer.waitForEvents(2);
     expect(events.map((e) => e.message)).toEqual(['datagram 0', 'datagram 1']);
+  });
+});
+
+describe('syslog UDP source on its own', () => {
+  it('counts a datagram it could not hand over as dropped (internal_error) and keeps receiving', async () => {
+    const metrics = new EdgeMetrics(new Metrics({ defaultMetrics: false }));
+    const taken: string[] = [];
+    const source = new SyslogUdpSource({
+      host: LOOPBACK,
+      port: 0,
+      receiveBufferBytes: 1 << 20,
+      kernelDropsIntervalMs: 60_000,
+      maxMessageBytes: 2048,
+      flow: { isFull: () => false, fullReason: () => null, onRoom: () => () => {} },
+      metrics,
+      logger: silentLogger(),
+      onMessage: (bytes) => {
+        const text = bytes.toString('utf8');
+        if (text.includes('explode')) throw new Error('handler failed');
+        taken.push(text);
+      },
+      onQuarantine: () => {},
+    });
+    await source.start();
+    cleanups.push(() => source.stop());
+    const client = udpClient();
+    client.send('<13>1 - host app - - - explode', source.address()!.port, LOOPBACK);
+    client.send('<13>1 - host app - - - fine', source.address()!.port, LOOPBACK);
+    await expect.poll(() => taken).toEqual(['<13>1 - host app - - - fine']);
+    expect((await metrics.dropped.get()).values).toEqual([expect.objectContaining({ labels: { reason: 'internal_error' }, value: 1 })]);
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { OncePerInterval, describeError, type Logger } from '@vigil/runtime';
 import type { SourceAccessList } from '../control/source-access-list.ts';
 import type { EdgeInput, EdgeMetrics } from '../metrics.ts';
@@ -137,4 +137,15 @@ export class StreamConnections {
       socket.resume();
     }
   }
+}
+
+/** Binds `server`, rejecting with the bind error (EADDRINUSE, EACCES) instead of emitting it. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

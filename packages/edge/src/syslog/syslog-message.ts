@@ -10,7 +10,7 @@ export type StructuredData = Record<string, Record<string, string | string[]>>;
  * - `latin1`: the bytes were not valid UTF-8 and were read as Latin-1, byte for byte;
  * - `clock_unsynced` / `clock_sync_lost`: a Cisco `*` / `.` marker, the device clock is not (or no longer) synchronized.
  */
-export type SyslogFlag = 'pri_missing' | 'utf8_bom' | 'latin1' | 'clock_unsynced' | 'clock_sync_lost';
+export type SyslogFlag = 'pri_missing' | 'timestamp_missing' | 'utf8_bom' | 'latin1' | 'clock_unsynced' | 'clock_sync_lost';
 
 /** A Cisco `%FACILITY-SEVERITY-MNEMONIC` message tag (IOS, NX-OS, ASA, PIX, FTD). */
 export interface CiscoTag {

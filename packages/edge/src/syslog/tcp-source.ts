@@ -4,7 +4,7 @@ import type { SourceAccessList } from '../control/source-access-list.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl, Peer } from './flow-control.ts';
 import type { QuarantinedFrame } from './framing.ts';
-import { StreamConnections } from './stream-connections.ts';
+import { StreamConnections, listen } from './stream-connections.ts';
 
 export interface SyslogTcpSourceOptions {
   host: string;
@@ -70,15 +70,4 @@ export class SyslogTcpSource implements Component {
     this.#connections.closeAll();
     await closed;
   }
-}
-
-/** Binds `server`, rejecting with the bind error (EADDRINUSE, EACCES) instead of emitting it. */
-export function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

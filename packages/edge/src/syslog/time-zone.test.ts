@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTimeZone, timeZone, UTC } from './time-zone.ts';
+import { isTimeZone, timeZone, UTC_TIME_ZONE } from './time-zone.ts';
 
 const wall = (iso: string) => Date.parse(`${iso}Z`);
 const utc = (ms: number) => new Date(ms).toISOString();
@@ -9,7 +9,7 @@ describe('time zones for RFC 3164 times', () => {
     expect(isTimeZone('Europe/Berlin')).toBe(true);
     expect(isTimeZone('UTC')).toBe(true);
     expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
-    expect(UTC.isUtc).toBe(true);
+    expect(UTC_TIME_ZONE.isUtc).toBe(true);
     expect(timeZone('Etc/UTC').isUtc).toBe(true);
     expect(timeZone('Europe/Berlin').isUtc).toBe(false);
   });

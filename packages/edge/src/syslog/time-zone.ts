@@ -98,7 +98,7 @@ export function isTimeZone(name: string): boolean {
 }
 
 /** UTC, the default zone for times without an offset. */
-export const UTC: TimeZone = timeZone('UTC');
+export const UTC_TIME_ZONE: TimeZone = timeZone('UTC');
 
 function readOffset(format: Intl.DateTimeFormat, utcMs: number): number {
   const part = format.formatToParts(utcMs).find((p) => p.type === 'timeZoneName');

@@ -1,4 +1,4 @@
-import { UTC, type TimeZone } from './time-zone.ts';
+import { UTC_TIME_ZONE, type TimeZone } from './time-zone.ts';
 
 /**
  * Syslog timestamps to ISO-8601 UTC, scanned by hand (this runs for every line). Offsets are
@@ -37,7 +37,7 @@ const MONTHS = new Map<number, number>(
 export function parseRfc3339(text: string): string | null {
   const time = scanIsoTime(text, 0, true);
   if (!time || time.end !== text.length) return null;
-  return resolveTime(time, UTC, 0);
+  return resolveTime(time, UTC_TIME_ZONE, 0);
 }
 
 /**
@@ -142,7 +142,7 @@ export function resolveTime(time: ScannedTime, zone: TimeZone, nowMs: number): s
 }
 
 /** Parses an RFC 3164 `Mmm dd hh:mm:ss` timestamp read in `zone` (UTC by default), inferring the year from `nowMs`. */
-export function parseBsdTimestamp(text: string, nowMs: number, zone: TimeZone = UTC): string | null {
+export function parseBsdTimestamp(text: string, nowMs: number, zone: TimeZone = UTC_TIME_ZONE): string | null {
   const time = scanBsdTime(text, 0);
   if (!time || time.end !== text.length) return null;
   return resolveTime(time, zone, nowMs);

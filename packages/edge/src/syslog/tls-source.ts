@@ -6,8 +6,7 @@ import { edgeErrors } from '../errors.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl, Peer, TlsClientIdentity } from './flow-control.ts';
 import type { QuarantinedFrame } from './framing.ts';
-import { StreamConnections } from './stream-connections.ts';
-import { listen } from './tcp-source.ts';
+import { StreamConnections, listen } from './stream-connections.ts';
 import { resolveTlsCredentials, type TlsClientAuth, type TlsIdentity } from './tls-credentials.ts';
 
 export interface SyslogTlsSourceOptions {
