@@ -181,7 +181,7 @@ const httpSchema = z
 
 const batchSchema = z
   .object({
-    maxBatchEvents: z.number().int().min(1).max(100_000).default(500).describe('Close a batch once it holds this many events.'),
+    maxBatchEvents: z.number().int().min(1).max(100_000).default(2_000).describe('Close a batch once it holds this many events (one signature per batch: larger batches cost less CPU under load).'),
     maxBatchBytes: z
       .number()
       .int()

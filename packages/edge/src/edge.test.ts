@@ -19,7 +19,7 @@ describe('edge configuration', () => {
     expect(config.syslog.udp).toEqual({ enabled: true, host: '0.0.0.0', port: 5514, receiveBufferBytes: 4 * 1024 * 1024, kernelDropsIntervalMs: 5_000, maxMessageBytes: 65_535 });
     expect(config.syslog.tcp).toMatchObject({ port: 5514, maxMessageBytes: 65_536 });
     expect(config.http).toMatchObject({ port: 8088, maxBodyBytes: 5 * 1024 * 1024 });
-    expect(config.batch).toMatchObject({ maxBatchEvents: 500, flushIntervalMs: 200 });
+    expect(config.batch).toMatchObject({ maxBatchEvents: 2_000, flushIntervalMs: 200 });
     expect(Object.isFrozen(config.batch)).toBe(true);
   });
 

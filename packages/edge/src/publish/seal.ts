@@ -1,5 +1,5 @@
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
-import { eventId, type EcsEvent } from '@vigil/schema';
+import { eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
 
 /** What sealing needs: the edge's identity, its sequence and the batch size limit. */
 export interface SealContext {
@@ -28,16 +28,18 @@ export interface SealedBatch {
 export function sealEvents(events: readonly EcsEvent[], context: SealContext): SealedBatch[] {
   const sealed: SealedBatch[] = [];
   let sequence = context.sequence.next();
+  let batch = batchStamp(context, sequence);
   let encoded: Buffer[] = [];
   let bytes = 0;
   for (const event of events) {
-    let json = stamp(event, context, sequence, encoded.length);
+    let json = stamp(event, batch, encoded.length);
     if (encoded.length > 0 && bytes + json.length > context.maxBatchBytes) {
       sealed.push(sign(context, sequence, encoded));
       sequence = context.sequence.next();
+      batch = batchStamp(context, sequence);
       encoded = [];
       bytes = 0;
-      json = stamp(event, context, sequence, 0);
+      json = stamp(event, batch, 0);
     }
     encoded.push(json);
     bytes += json.length;
@@ -46,12 +48,23 @@ export function sealEvents(events: readonly EcsEvent[], context: SealContext): S
   return sealed;
 }
 
-function stamp(event: EcsEvent, context: SealContext, sequence: bigint, position: number): Buffer {
+/** What every event of one batch gets: the id prefix and the edge's provenance. */
+interface BatchStamp {
+  idPrefix: string;
+  edge: { id: string; boot_id: string };
+  sequence: number;
+}
+
+function batchStamp(context: SealContext, sequence: bigint): BatchStamp {
+  return { idPrefix: eventIdPrefix(context.edgeId, context.bootId, sequence), edge: { id: context.edgeId, boot_id: context.bootId }, sequence: Number(sequence) };
+}
+
+function stamp(event: EcsEvent, batch: BatchStamp, position: number): Buffer {
   const ecs = (event.event ??= {});
-  ecs.id = eventId(context.edgeId, context.bootId, sequence, position);
+  ecs.id = eventIdAt(batch.idPrefix, position);
   const vigil = (event.vigil ??= {});
-  vigil.edge = { id: context.edgeId, boot_id: context.bootId };
-  vigil.batch = { sequence: Number(sequence), position };
+  vigil.edge = batch.edge;
+  vigil.batch = { sequence: batch.sequence, position };
   return Buffer.from(JSON.stringify(event));
 }
 

@@ -1,3 +1,4 @@
+import { formatUtc } from '../../iso-time.ts';
 /**
  * Timestamps found inside log messages, to ECS `@timestamp` (ISO-8601 in UTC, `Z`). Offsets are
  * whole minutes, so the fraction of a second is carried over as written (up to nanoseconds)
@@ -63,36 +64,12 @@ function fractionSuffix(fraction: string | undefined): string {
   return `.${fraction.length < 3 ? fraction.padEnd(3, '0') : fraction.slice(0, 9)}Z`;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
- * `YYYY-MM-DDTHH:MM:SS.fffZ` for whole-second epoch milliseconds plus the fraction as written;
- * null outside years 1-9999. Hand-written because `Date#toISOString` costs ~5x more per event
- * (days to civil date: Howard Hinnant's algorithm).
+ * `YYYY-MM-DDTHH:MM:SS.fffZ` for epoch milliseconds, or with the fraction as written; null
+ * outside years 1-9999.
  */
 export function formatIso(ms: number, fraction?: string): string | null {
-  if (!(ms >= -62_135_596_800_000 && ms <= 253_402_300_799_999)) return null;
-  const days = Math.floor(ms / DAY_MS);
-  const rest = ms - days * DAY_MS;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const mp = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const hour = Math.floor(rest / 3_600_000);
-  const minute = Math.floor(rest / 60_000) % 60;
-  const second = Math.floor(rest / 1000) % 60;
-  const yearText = year < 1000 ? String(year).padStart(4, '0') : String(year);
-  return `${yearText}-${pad2(month)}-${pad2(day)}T${pad2(hour)}:${pad2(minute)}:${pad2(second)}${fractionSuffix(fraction ?? millis(rest))}`;
-}
-
-function millis(rest: number): string | undefined {
-  const ms = rest % 1000;
-  return ms === 0 ? undefined : String(ms).padStart(3, '0');
+  return formatUtc(ms, fraction);
 }
 
 /**
