@@ -191,6 +191,7 @@ export function buildEdgeControl(shared: Shared, bus: Bus, producer: BusProducer
     onRenewed: (renewed) => {
       setup.signer.replaceIdentity(renewed);
       setup.controlSigner.replaceIdentity(renewed);
+      if (control.caPem !== null) edge.replaceTlsIdentity({ certPem: renewed.certificatePem, keyPem: renewed.privateKeyPem, caPem: control.caPem });
     },
     schedule: config.edge.identity,
     metrics,

@@ -72,6 +72,8 @@ export interface Edge extends Component {
   readonly inFlight: number;
   /** Totals for heartbeats: received, published, in flight, drops by reason. */
   status(): Promise<EdgeStatusReport>;
+  /** Serves a renewed identity on the syslog TLS listener (when it uses the edge identity). */
+  replaceTlsIdentity(identity: TlsIdentity): void;
   /** The spool's fill, when the edge has one. */
   spoolStatus(): { usedBytes: number; maxBytes: number; pendingRecords: number } | undefined;
 }
@@ -262,6 +264,10 @@ class EdgeHost implements Edge {
       await this.#sink.stop();
       this.#deps.logger.info('edge stopped');
     }
+  }
+
+  replaceTlsIdentity(identity: TlsIdentity): void {
+    this.#tls?.replaceIdentity(identity);
   }
 
   /** The spool, when the edge has one (for its heartbeat and tests). */

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,6 +114,14 @@ describe('syslog over TLS (RFC 5425)', () => {
     expect(socket.getPeerCertificate().subject.CN).toBe('edge-7');
     socket.write('<13>Mar 14 12:00:00 host app: over the identity cert\n');
     expect((await producer.waitForEvents(1)).map((e) => e.message)).toEqual(['over the identity cert']);
+
+    // After a renewal, new connections get the renewed certificate.
+    const renewedKeys = generateRsaKeyPair();
+    const renewed = issueEdgeCertificate(ca, { edgeId: 'edge-7', publicKeyPem: renewedKeys.publicKeyPem });
+    edge.replaceTlsIdentity({ certPem: renewed, keyPem: renewedKeys.privateKeyPem, caPem: ca.certificatePem });
+    const next = await tlsClient(edge.addresses().syslogTls!.port, { ca: ca.certificatePem, checkServerIdentity: () => undefined });
+    expect(next.getPeerCertificate().serialNumber).toBe(new X509Certificate(renewed).serialNumber);
+    expect(next.getPeerCertificate().serialNumber).not.toBe(socket.getPeerCertificate().serialNumber);
   });
 
   it('counts handshakes that time out, plain-text senders and clients below minVersion', async () => {

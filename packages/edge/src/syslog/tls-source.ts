@@ -56,7 +56,7 @@ export type TlsFailureReason =
  */
 export class SyslogTlsSource implements Component {
   readonly name = 'syslog-tls';
-  readonly #options: SyslogTlsSourceOptions;
+  #options: SyslogTlsSourceOptions;
   readonly #connections: StreamConnections;
   readonly #handshaking = new Set<Socket>();
   readonly #logOnce = new OncePerInterval();
@@ -110,6 +110,16 @@ export class SyslogTlsSource implements Component {
     this.#server = server;
     this.#connections.open();
     logger.info({ host, port: this.address()?.port, clientAuth, minVersion }, 'syslog TLS listening');
+  }
+
+  /**
+   * Serves a renewed edge identity to new connections (open ones keep theirs). Does nothing when
+   * the listener uses configured certificate files rather than the identity.
+   */
+  replaceIdentity(identity: TlsIdentity): void {
+    this.#options = { ...this.#options, identity };
+    if (this.#options.certFile !== undefined) return;
+    this.#server?.setSecureContext({ ...resolveTlsCredentials(this.#options), minVersion: this.#options.minVersion });
   }
 
   async stop(): Promise<void> {
