@@ -219,8 +219,8 @@ export const edgeConfigSchema = z
       .number()
       .int()
       .min(1)
-      .default(50_000)
-      .describe('Most events held in memory until the bus has them; above it TCP is paused, UDP dropped (counted) and HTTP answered 429.'),
+      .default(10_000)
+      .describe('Most events held in memory until they are durable (in the spool, or on the bus without one); above it TCP is paused, UDP dropped (counted) and HTTP answered 429. Bounds the edge\'s memory; 10,000 is a fifth of a second at 50,000 events/s.'),
     spool: spoolConfigSchema.prefault({}),
     processing: processingConfigSchema.prefault({}),
     heartbeatIntervalMs: z

@@ -57,7 +57,7 @@ export function normalizeSyslog(
   const line = typeof raw === 'string' ? raw : raw.toString(latin1 ? 'latin1' : 'utf8');
   const result = parseSyslog(line, nowMs, options.timeZone);
   if (!result.ok) {
-    const error = edgeErrors.create('VIGIL_ERR_EDGE_SYSLOG_HEADER', { reason: result.failure.reason });
+    const error = edgeErrors.describe('VIGIL_ERR_EDGE_SYSLOG_HEADER', { reason: result.failure.reason });
     const event = baseEvent(line, receivedAt, input, 'unparsed', 'syslog');
     event.message = line;
     event.error = { code: error.code, message: error.message };
@@ -151,7 +151,7 @@ export function quarantineToEvent(frame: QuarantinedFrame, maxMessageBytes: numb
   const latin1 = !isUtf8(frame.bytes);
   const raw = frame.bytes.toString(latin1 ? 'latin1' : 'utf8');
   const code = FRAME_ERRORS[frame.reason];
-  const error = edgeErrors.create(code, {
+  const error = edgeErrors.describe(code, {
     size: frame.size ?? `over ${maxMessageBytes}`,
     max: maxMessageBytes,
     kept: frame.bytes.length,

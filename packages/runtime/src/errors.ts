@@ -42,6 +42,11 @@ export interface ErrorRegistry<C extends ErrorCode> {
   readonly specs: Readonly<Record<C, ErrorSpec>>;
   /** Makes an error with the given code; params fill the message template. */
   create(code: C, params?: Record<string, unknown>, options?: { cause?: unknown }): VigilError;
+  /**
+   * The code and filled-in message, without making an Error (no stack is captured): for hot
+   * paths that record a problem on data, such as an unparsed log line's `error.*`.
+   */
+  describe(code: C, params?: Record<string, unknown>): { code: C; message: string };
   /** True when `error` carries one of this registry's codes (optionally a given one). */
   is(error: unknown, code?: C): error is VigilError;
 }
@@ -56,6 +61,9 @@ export function defineErrors<C extends ErrorCode>(specs: Record<C, ErrorSpec>): 
     specs: frozen,
     create(code, params = {}, options) {
       return new VigilError(code, frozen[code], params, options);
+    },
+    describe(code, params = {}) {
+      return { code, message: fillTemplate(frozen[code].message, params) };
     },
     is(error, code): error is VigilError {
       return error instanceof VigilError && error.code in frozen && (code === undefined || error.code === code);

@@ -7,6 +7,7 @@ import { kafkaBusConfigSchema, type KafkaBusConfig, type KafkaBusConfigInput } f
 import { KafkaConsumer, type ConsumerCounters } from './kafka-consumer.ts';
 import { KafkaProducer, type LabelledCounter } from './kafka-producer.ts';
 import { TopicCatalog, unavailable } from './topic-catalog.ts';
+import { compressionType, registerZstd } from './compression.ts';
 
 /** Optional collaborators of the Kafka bus. */
 export interface KafkaBusDeps {
@@ -36,6 +37,7 @@ export class KafkaBus implements Bus {
 
   /** Use {@link createKafkaBus}, which parses the configuration and connects. */
   constructor(config: KafkaBusConfig, deps: KafkaBusDeps = {}) {
+    registerZstd();
     this.config = config;
     this.#logger = deps.logger ?? silentLogger();
     this.#settings = clientSettings(config);
@@ -86,6 +88,7 @@ export class KafkaBus implements Bus {
       maxBatchBytes: this.config.maxBatchBytes,
       maxMessageBytes: this.config.maxMessageBytes,
       requestTimeoutMs: this.config.requestTimeoutMs,
+      compression: compressionType(this.config.compression),
       logger: this.#logger,
       logLimiter: this.#logLimiter,
       ...this.#producerCounters,

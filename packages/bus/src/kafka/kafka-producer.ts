@@ -1,5 +1,5 @@
 import { describeError, errorCode, type Logger, type OncePerInterval } from '@vigil/runtime';
-import { Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { BusProducer, OutgoingMessage } from '../bus.ts';
 import { busErrors } from '../errors.ts';
 import { breaksIdempotence, sendError } from './kafka-errors.ts';
@@ -21,6 +21,7 @@ export interface ProducerContext {
   maxBatchBytes: number;
   maxMessageBytes: number;
   requestTimeoutMs: number;
+  compression: CompressionTypes;
   logger: Logger;
   logLimiter: OncePerInterval;
   appended: LabelledCounter;
@@ -129,7 +130,7 @@ export class KafkaProducer implements BusProducer {
     }
     this.#context.requests.inc({});
     try {
-      await producer.sendBatch({ topicMessages, acks: -1, timeout: this.#context.requestTimeoutMs });
+      await producer.sendBatch({ topicMessages, acks: -1, timeout: this.#context.requestTimeoutMs, compression: this.#context.compression });
     } catch (error) {
       // The broker and this producer disagree on sequence numbers now; a new producer id starts afresh.
       if (breaksIdempotence(error) && this.#producer) {

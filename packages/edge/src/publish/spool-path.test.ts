@@ -86,8 +86,8 @@ describe('edge with a spool', () => {
     const socket = connect(tcpPort, '127.0.0.1');
     socket.on('error', () => {});
     await once(socket, 'connect');
-    const padding = 'x'.repeat(4_000);
-    const total = 8_000;
+    const padding = 'x'.repeat(8_000);
+    const total = 4_000;
     let written = 0;
     const writer = (async () => {
       for (; written < total; written++) {
@@ -96,7 +96,7 @@ describe('edge with a spool', () => {
       }
       socket.end();
     })();
-    await vi.waitFor(async () => expect(await metricValue(metrics, 'vigil_edge_paused_connections', { source: 'syslog_tcp' })).toBe(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await metricValue(metrics, 'vigil_edge_paused_connections', { source: 'syslog_tcp' })).toBe(1), { timeout: 30_000 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(written).toBeLessThan(total);
 
@@ -109,9 +109,9 @@ describe('edge with a spool', () => {
 
     producer.failNext(0);
     await writer;
-    const events = await producer.waitForEvents(total, 30_000);
+    const events = await producer.waitForEvents(total, 60_000);
     expect(events.map((event) => event.message?.split(' ').slice(0, 2).join(' '))).toEqual(Array.from({ length: total }, (_, i) => `line ${i}`));
     expect(await metricValue(metrics, 'vigil_edge_dropped_total')).toBe(0);
     expect(await metricValue(metrics, 'vigil_edge_paused_connections', { source: 'syslog_tcp' })).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
