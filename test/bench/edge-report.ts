@@ -29,6 +29,8 @@ export interface IngestFigures {
   connections?: number;
   concurrency?: number;
   retries?: number;
+  /** CPU seconds of the measured rounds per kind of thread (main, v8-workers, libuv-pool, other). */
+  threadSeconds?: Record<string, number>;
 }
 
 export type RsyslogFigures = { notRun: string } | { version: string; eventsPerSecond: number; eventsPerCpuSecond: number; cores: number; rssPeakMb: number };
@@ -60,8 +62,8 @@ export const TARGETS = { parse: 150_000, tcpKafka: 50_000, http: 30_000, rssMb: 
 const number = (value: number) => Math.round(value).toLocaleString('en-US');
 const verdict = (value: number, target: number) => (value >= target ? 'met' : `**missed** (${Math.round((100 * value) / target)}%)`);
 
-/** Markdown for the Edge section. */
-export function renderEdgeSection(results: EdgeResults): string[] {
+/** Markdown for the Edge section; `notes` (hand-written analysis, markdown) goes after the figures. */
+export function renderEdgeSection(results: EdgeResults, notes?: string): string[] {
   const rows: string[] = [];
   const { parse, rsyslog, soak } = results;
   if (parse.ok) {
@@ -101,9 +103,9 @@ export function renderEdgeSection(results: EdgeResults): string[] {
     '',
     '- **per core** is events per CPU-second of the edge process: its utime + stime from `/proc/<pid>/stat` (all threads:',
     '  JavaScript, garbage collector, libuv, Kafka client) over the measured run, so a figure does not depend on how many',
-    '  cores the machine has or on what else runs. The load generator and the bus counter run in another process; Kafka',
-    '  is a broker of its own on the same machine. *events/s* is wall clock, from the first byte sent to the bus holding',
-    '  the last event (counted from the bus, not the sender). *edge cores* is CPU-seconds per wall second.',
+    '  cores the machine has or on what else runs. The load generator and the bus counter run in another process.',
+    '  *events/s* is wall clock, from the first byte sent to the bus holding the last event (counted from the bus, not',
+    '  the sender). *edge cores* is CPU-seconds per wall second.',
     '- The edge runs as `vigil start` assembles it (`test/bench/edge-process.ts`: config defaults, spool on with fsync',
     '  `interval`, signing, heartbeats, commands); the only changes are loopback ports and no HTTP rate limit for the',
     '  benchmark key (the default is 10,000 events/s per key). Each case: a warm-up, then the measured events.',
@@ -118,8 +120,10 @@ export function renderEdgeSection(results: EdgeResults): string[] {
     '|---|---|---|---|---|---|---|',
     ...rows,
     '',
+    ...renderThreads(results.ingest),
     ...renderFamilies(parse),
     ...renderSoak(soak),
+    ...(notes ? [notes.trim(), ''] : []),
     '### Commands',
     '',
     '```sh',
@@ -133,6 +137,29 @@ export function renderEdgeSection(results: EdgeResults): string[] {
     '```',
     '',
   ].filter((line, index, all) => line !== '' || all[index - 1] !== '');
+}
+
+function renderThreads(ingest: EdgeResults['ingest']): string[] {
+  const rows = ingest.flatMap(({ bus, input, outcome }) => {
+    const threads = outcome.ok ? outcome.result.threadSeconds : undefined;
+    if (!threads) return [];
+    const total = Object.values(threads).reduce((sum, seconds) => sum + seconds, 0);
+    const share = (kind: string) => `${Math.round((100 * (threads[kind] ?? 0)) / total)}%`;
+    return [`| ${input === 'tcp' ? 'TCP' : 'HTTP'} → ${bus === 'kafka' ? 'Kafka' : 'embedded bus'} | ${share('main')} | ${share('v8-workers')} | ${share('libuv-pool')} | ${share('other')} |`];
+  });
+  if (rows.length === 0) return [];
+  return [
+    '### Where the edge\'s CPU goes, by thread',
+    '',
+    'Share of the edge process\'s CPU-seconds in the measured rounds, per thread (`/proc/<pid>/task`): the main thread runs',
+    'all JavaScript and the garbage collector\'s pauses; V8\'s workers run concurrent marking and sweeping and the',
+    'optimizing compilers; the libuv pool runs file writes, fsync and crypto work handed off by Node.',
+    '',
+    '| case | main thread | V8 workers (GC, compilers) | libuv pool | other |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+  ];
 }
 
 function renderFamilies(parse: Outcome<ParseFigures>): string[] {

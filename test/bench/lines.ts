@@ -108,7 +108,7 @@ function render(template: Template, rng: Rng, users: readonly string[], clockMs:
     const priority = BARE_PRIORITY[template.family] ?? 134;
     const { program } = template.bare;
     if (program) return header(priority, program, randomPid(rng), host, clockMs, rng) + text;
-    return rng.next() < RFC5424_SHARE ? `<${priority}>1 ${new Date(clockMs).toISOString()} ${host} - - - ${text}` : `<${priority}>${bsdTime(clockMs)} ${host} ${text}`;
+    return rng.next() < RFC5424_SHARE ? `<${priority}>1 ${new Date(clockMs).toISOString()} ${host} - - - - ${text}` : `<${priority}>${bsdTime(clockMs)} ${host} ${text}`;
   }
   return text;
 }

@@ -17,9 +17,11 @@
  * - Latency cases: end-to-end latency, all-in-one and distributed (needs VIGIL_KAFKA_BROKERS and
  *   VIGIL_OPENSEARCH_URL).
  * - With --only, the other section of docs/benchmarks.md is kept as it is.
+ * - test/bench/edge-notes.md, when present, is copied under the edge figures: the hand-written
+ *   reading of the latest profiles (what limits the figures and what to change).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +31,8 @@ import { renderEdgeSection, type EdgeResults, type IngestFigures, type Outcome, 
 import { describeMachine } from './machine.ts';
 
 const DOC = join(REPO_ROOT, 'docs/benchmarks.md');
+// Hand-written analysis of the edge figures (profiles, causes), kept next to the code and dated.
+const EDGE_NOTES = join(REPO_ROOT, 'test/bench/edge-notes.md');
 const EDGE_HEADING = '## Edge:';
 const LATENCY_HEADING = '## End-to-end latency';
 const SOAK_DEFAULT_SECONDS = 60;
@@ -159,7 +163,7 @@ async function latencySection(): Promise<string[]> {
 
 const machine = describeMachine();
 console.log(`machine: ${machine}`);
-const edge = only === 'latency' ? existingSection(EDGE_HEADING) : renderEdgeSection(await edgeCases());
+const edge = only === 'latency' ? existingSection(EDGE_HEADING) : renderEdgeSection(await edgeCases(), existsSync(EDGE_NOTES) ? readFileSync(EDGE_NOTES, 'utf8') : undefined);
 const latency = only === 'edge' ? existingSection(LATENCY_HEADING) : await latencySection();
 const document = [
   '# Benchmarks',
