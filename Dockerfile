@@ -69,5 +69,7 @@ EXPOSE 8080 8088 5514/tcp 5514/udp 8091 8092
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.VIGIL_API_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
+# A larger young generation for event-sized garbage, two malloc arenas (see bin/vigil and docs/benchmarks.md).
+ENV NODE_OPTIONS="--max-semi-space-size=32" MALLOC_ARENA_MAX=2
 ENTRYPOINT ["node", "/app/packages/cli/src/main.ts"]
 CMD ["start"]

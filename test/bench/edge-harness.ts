@@ -52,6 +52,10 @@ const BLANKED_ENV = ['VIGIL_BUS', 'VIGIL_KAFKA_BROKERS', 'VIGIL_DATA_DIR', 'VIGI
  * and no HTTP rate limit for the bench key (its default, 10,000 events/s per key, would be the
  * figure measured otherwise; a deployment raises it per key the same way).
  */
+/** The V8 flags and malloc setting bin/vigil and the Dockerfile run Vigil with. */
+const VIGIL_NODE_FLAGS = ['--max-semi-space-size=32'];
+const VIGIL_NODE_ENV = { MALLOC_ARENA_MAX: '2' };
+
 export async function startEdgeProcess(options: EdgeOptions): Promise<EdgeProcess> {
   const edgeId = `bench-${Date.now().toString(36)}-${process.pid}`;
   const config = {
@@ -65,9 +69,9 @@ export async function startEdgeProcess(options: EdgeOptions): Promise<EdgeProces
   };
   const configPath = join(options.dataDir, 'edge-config.json');
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const env: NodeJS.ProcessEnv = { ...process.env, VIGIL_CONFIG: configPath, VIGIL_BENCH_INGEST_KEY: options.ingestKey };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...VIGIL_NODE_ENV, VIGIL_CONFIG: configPath, VIGIL_BENCH_INGEST_KEY: options.ingestKey };
   for (const name of BLANKED_ENV) env[name] = '';
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), join(REPO_ROOT, 'test/bench/edge-process.ts')], { cwd: options.dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...VIGIL_NODE_FLAGS, ...(options.nodeFlags ?? []), join(REPO_ROOT, 'test/bench/edge-process.ts')], { cwd: options.dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP);

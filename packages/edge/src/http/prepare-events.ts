@@ -39,7 +39,7 @@ export function prepareEvents(items: readonly BodyItem[], receivedAt: string, ma
 
 function check(item: BodyItem, maxEventBytes: number): { problems: ItemError[] } | { event: EcsEvent; text: string } {
   const { index } = item;
-  const unsafe = findUnsafeKey(item.value, [], 0);
+  const unsafe = findUnsafeKey(item.value, 0);
   if (unsafe) {
     const error =
       unsafe.kind === 'deep'
@@ -80,20 +80,21 @@ function stamp(event: EcsEvent, text: string, receivedAt: string): EcsEvent {
 }
 
 /** The first key that could reach a prototype, or nesting deeper than any ECS field. */
-function findUnsafeKey(value: unknown, path: string[], depth: number): { kind: 'unsafe' | 'deep'; path: string[] } | null {
+function findUnsafeKey(value: unknown, depth: number): { kind: 'unsafe' | 'deep'; path: string[] } | null {
   if (value === null || typeof value !== 'object') return null;
-  if (depth > MAX_DEPTH) return { kind: 'deep', path };
+  if (depth > MAX_DEPTH) return { kind: 'deep', path: [] };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findUnsafeKey(value[i], [...path, String(i)], depth + 1);
-      if (found) return found;
+      const found = findUnsafeKey(value[i], depth + 1);
+      if (found) return { kind: found.kind, path: [String(i), ...found.path] };
     }
     return null;
   }
-  for (const key of Object.keys(value)) {
-    if (isUnsafeKey(key)) return { kind: 'unsafe', path: [...path, key] };
-    const found = findUnsafeKey((value as Record<string, unknown>)[key], [...path, key], depth + 1);
-    if (found) return found;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (isUnsafeKey(key)) return { kind: 'unsafe', path: [key] };
+    const found = findUnsafeKey((value as Record<string, unknown>)[key], depth + 1);
+    if (found) return { kind: found.kind, path: [key, ...found.path] };
   }
   return null;
 }

@@ -1,6 +1,6 @@
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
 import { OncePerInterval, VigilError, backoffDelayMs, describeError, sleep, type Logger } from '@vigil/runtime';
-import type { EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, type EcsEvent } from '@vigil/schema';
 import { edgeErrors } from '../errors.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl } from '../syslog/flow-control.ts';
@@ -84,6 +84,7 @@ export class EventPublisher implements FlowControl {
       sequence: options.sequence,
       maxBatchBytes: options.maxBatchBytes,
       now: this.#now,
+      packed: new PackedEventsWriter(),
     };
   }
 

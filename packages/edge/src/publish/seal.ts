@@ -1,5 +1,5 @@
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
-import { eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
 
 /** What sealing needs: the edge's identity, its sequence and the batch size limit. */
 export interface SealContext {
@@ -9,6 +9,8 @@ export interface SealContext {
   sequence: SequenceCounter;
   maxBatchBytes: number;
   now: () => number;
+  /** Where a batch's events are JSON-encoded before signing; reused batch after batch. */
+  packed: PackedEventsWriter;
 }
 
 /** A signed batch ready for the bus. */
@@ -27,24 +29,23 @@ export interface SealedBatch {
  */
 export function sealEvents(events: readonly EcsEvent[], context: SealContext): SealedBatch[] {
   const sealed: SealedBatch[] = [];
+  const packed = context.packed;
+  packed.clear();
   let sequence = context.sequence.next();
   let batch = batchStamp(context, sequence);
-  let encoded: Buffer[] = [];
-  let bytes = 0;
   for (const event of events) {
-    let json = stamp(event, batch, encoded.length);
-    if (encoded.length > 0 && bytes + json.length > context.maxBatchBytes) {
-      sealed.push(sign(context, sequence, encoded));
+    packed.add(stamp(event, batch, packed.count));
+    if (packed.count > 1 && packed.size > context.maxBatchBytes) {
+      packed.removeLast();
+      sealed.push(sign(context, sequence));
       sequence = context.sequence.next();
       batch = batchStamp(context, sequence);
-      encoded = [];
-      bytes = 0;
-      json = stamp(event, batch, 0);
+      packed.clear();
+      packed.add(stamp(event, batch, 0));
     }
-    encoded.push(json);
-    bytes += json.length;
   }
-  sealed.push(sign(context, sequence, encoded));
+  sealed.push(sign(context, sequence));
+  packed.clear();
   return sealed;
 }
 
@@ -59,16 +60,16 @@ function batchStamp(context: SealContext, sequence: bigint): BatchStamp {
   return { idPrefix: eventIdPrefix(context.edgeId, context.bootId, sequence), edge: { id: context.edgeId, boot_id: context.bootId }, sequence: Number(sequence) };
 }
 
-function stamp(event: EcsEvent, batch: BatchStamp, position: number): Buffer {
+function stamp(event: EcsEvent, batch: BatchStamp, position: number): string {
   const ecs = (event.event ??= {});
   ecs.id = eventIdAt(batch.idPrefix, position);
   const vigil = (event.vigil ??= {});
   vigil.edge = batch.edge;
   vigil.batch = { sequence: batch.sequence, position };
-  return Buffer.from(JSON.stringify(event));
+  return JSON.stringify(event);
 }
 
-function sign(context: SealContext, sequence: bigint, events: Buffer[]): SealedBatch {
-  const signed = context.signer.sign({ edgeId: context.edgeId, bootId: context.bootId, sequence, sentAtMs: context.now(), events });
-  return { sequence, bytes: Buffer.from(signed.buffer, signed.byteOffset, signed.byteLength), count: events.length };
+function sign(context: SealContext, sequence: bigint): SealedBatch {
+  const header = { edgeId: context.edgeId, bootId: context.bootId, sequence, sentAtMs: context.now() };
+  return { sequence, bytes: context.signer.signPacked(header, context.packed), count: context.packed.count };
 }

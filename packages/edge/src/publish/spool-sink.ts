@@ -63,7 +63,8 @@ export class SpoolSink implements BatchSink {
     const spool = this.#spool;
     if (!spool) return;
     this.#abort.abort();
-    await this.#step;
+    // A failed step was already handled by the forwarder (the record stays in the spool).
+    await this.#step?.catch(() => undefined);
     await spool.close();
     await this.#forwarding;
     this.#spool = undefined;

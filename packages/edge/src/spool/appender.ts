@@ -20,6 +20,10 @@ export interface AppenderOptions {
   onSegment(segment: Segment): void;
   /** The segment appended to until now is final. */
   onSealed(segment: Segment): void;
+  /** A record was written (not yet durable) at `offset` of `segment`. */
+  onWritten(segment: Segment, offset: number, frameBytes: number, payload: Uint8Array): void;
+  /** A failed write or fsync cut `segment` back to `size` bytes: records from there on are gone. */
+  onTruncated(segment: Segment, size: number): void;
   /** Records of `segment` became durable (per the fsync policy); their appends resolve right after. */
   onDurable(segment: Segment, records: number, bytes: number): void;
 }
@@ -118,6 +122,7 @@ export class Appender {
     }
     segment.bytes = at + item.frameBytes;
     item.number = this.#nextNumber++;
+    this.#options.onWritten(segment, at, item.frameBytes, item.payload);
     this.#unsynced.push(item);
   }
 
@@ -198,6 +203,7 @@ export class Appender {
     try {
       await file.truncate(size);
       segment.bytes = size;
+      this.#options.onTruncated(segment, size);
       return true;
     } catch (error) {
       this.#broken = true;

@@ -3,6 +3,7 @@ import { describeError } from '@vigil/runtime';
 import { edgeErrors } from '../errors.ts';
 import { findNextFrame, readFrames } from './frame.ts';
 import type { Hole, Segment } from './segment.ts';
+import type { WrittenTail } from './written-tail.ts';
 
 /** A record read back from a segment, held until it is acknowledged. */
 export interface ReadRecord {
@@ -17,6 +18,8 @@ export interface ReadRecord {
 export interface SpoolReaderOptions {
   /** The spool's segments, oldest first (a live array the spool appends to and deletes from). */
   segments: readonly Segment[];
+  /** Records just written, still in memory: taken from there instead of read back when they are next. */
+  tail: WrittenTail;
   /** A corrupt region was found while reading (the disk changed after the records were verified). */
   onCorrupt(segment: Segment, hole: Hole): void;
   /** Every durable record of `segment` has been read (for a sealed one: it is left for the next). */
@@ -144,6 +147,7 @@ export class SpoolReader {
 
   async #readBlock(position: { segment: Segment; offset: number; number: bigint }, end: number): Promise<boolean> {
     const { segment } = position;
+    if (this.#takeWritten(position, end)) return true;
     try {
       const handle = await this.#handleFor(segment);
       const block = await readFrames(handle, position.offset, end);
@@ -164,6 +168,21 @@ export class SpoolReader {
     } catch (error) {
       await this.#closeFile();
       throw edgeErrors.create('VIGIL_ERR_EDGE_SPOOL_READ_FAILED', { segment: segment.name, reason: describeError(error) }, { cause: error });
+    }
+  }
+
+  /** Moves the records at the position that are still in memory into the window; false when there is none. */
+  #takeWritten(position: { segment: Segment; offset: number; number: bigint }, end: number): boolean {
+    let taken = false;
+    for (;;) {
+      const record = this.#options.tail.takeAt(position.segment, position.offset, end);
+      if (!record) return taken;
+      const recordEnd = record.offset + record.frameBytes;
+      this.#window.push({ number: position.number, segment: position.segment, end: recordEnd, frameBytes: record.frameBytes, payload: record.payload });
+      this.#highest = position.number;
+      position.number++;
+      position.offset = recordEnd;
+      taken = true;
     }
   }
 

@@ -35,6 +35,22 @@ async function drain(spool: Spool, count: number): Promise<Array<{ number: bigin
 }
 
 describe('Spool', () => {
+  it('hands just-written records on from memory and reads a backlog back from disk', async () => {
+    // Room in memory for three records: a backlog of ten is read from disk (its newest three with it).
+    const options = testOptions(temp.dir, { segmentBytes: 64 * 1024, writtenTailBytes: 3 * 10_000 });
+    const spool = await openSpool(options);
+    const fromMemory = (records: Array<{ payload: Buffer }>, payloads: Buffer[]) => records.map((record, i) => record.payload.buffer === payloads[i]!.buffer);
+    const backlog = Array.from({ length: 10 }, (_, i) => batchPayload(i, 10_000));
+    for (const payload of backlog) await spool.append(payload);
+    const fromBacklog = await drain(spool, 10);
+    expect(fromBacklog.map((record) => record.payload)).toEqual(backlog);
+    expect(fromMemory(fromBacklog, backlog)).toEqual(backlog.map(() => false));
+
+    const fresh = [batchPayload(10, 10_000), batchPayload(11, 10_000)];
+    for (const payload of fresh) await spool.append(payload);
+    expect(fromMemory(await drain(spool, 2), fresh)).toEqual([true, true]);
+  });
+
   it('delivers records in order across segment rolls and deletes segments once acknowledged', async () => {
     const options = testOptions(temp.dir, { segmentBytes: 64 * 1024 });
     const spool = await openSpool(options);

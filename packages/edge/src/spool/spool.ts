@@ -9,6 +9,7 @@ import { recoverSpool, type Recovered, type SpoolRecoveryReport } from './recove
 import { syncDirectory, type Hole, type Segment } from './segment.ts';
 import { SpoolMetrics } from './spool-metrics.ts';
 import { SpoolReader } from './spool-reader.ts';
+import { WrittenTail } from './written-tail.ts';
 
 export type { SpoolCorruption, SpoolRecoveryReport } from './recovery.ts';
 
@@ -22,9 +23,13 @@ export interface SpoolOptions {
   segmentBytes: number;
   fsync: SpoolFsyncPolicy;
   fsyncIntervalMs: number;
+  /** Bytes of just-written records kept in memory so `next()` need not read them back (default 16 MiB). */
+  writtenTailBytes?: number;
   metrics: Metrics;
   logger: Logger;
 }
+
+const WRITTEN_TAIL_BYTES = 16 * 1024 * 1024;
 
 /** One spooled record as `next()` returns it. */
 export interface SpoolRecord {
@@ -90,8 +95,10 @@ export class Spool {
     this.#diskBytes = recovered.segments.reduce((sum, segment) => sum + segment.bytes, 0);
     this.#cursor = recovered.cursor;
     this.#ackedThrough = recovered.cursor?.number ?? 0n;
+    const tail = new WrittenTail(options.writtenTailBytes ?? WRITTEN_TAIL_BYTES);
     this.#reader = new SpoolReader({
       segments: this.#segments,
+      tail,
       onCorrupt: (segment, hole) => this.#corruptWhileReading(segment, hole),
       onReadAll: (segment) => this.#readAll(segment),
     });
@@ -105,6 +112,8 @@ export class Spool {
       logger: options.logger,
       onSegment: (segment) => this.#segments.push(segment),
       onSealed: () => void this.#deleteConsumed(),
+      onWritten: (segment, offset, frameBytes, payload) => tail.remember({ segment, offset, frameBytes, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength) }),
+      onTruncated: (segment, size) => tail.forgetFrom(segment, size),
       onDurable: (segment, records, bytes) => this.#durable(segment, records, bytes),
     });
     metrics.maxBytes.set(options.maxBytes);
@@ -145,7 +154,8 @@ export class Spool {
    * Appends one record and resolves with its number once it is durable per the fsync policy.
    * Rejects with VIGIL_ERR_EDGE_SPOOL_FULL (retryable) when it does not fit, ..._RECORD_TOO_LARGE
    * when it never can, ..._WRITE_FAILED on an I/O error (the spool stays consistent) and
-   * VIGIL_ERR_EDGE_STOPPING once closing. `payload` must not change until the promise settles.
+   * VIGIL_ERR_EDGE_STOPPING once closing. `payload` must not change afterwards: `next()` may hand
+   * it on from memory instead of reading it back.
    */
   async append(payload: Uint8Array): Promise<bigint> {
     const { maxBytes } = this.#options;
