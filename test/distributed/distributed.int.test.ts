@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerZstd } from '@vigil/bus';
 import type { Alert, EcsEvent } from '@vigil/schema';
 import { sshdTraffic } from '../fixtures/sshd-traffic.ts';
 import { ADMIN_PASSWORD, apiClient, freePort, killVigil, makeDataDir, removeDataDir, waitFor } from '../e2e/harness.ts';
@@ -28,6 +29,8 @@ describe('distributed: two edges, two engines, an indexer and the API on Kafka a
   beforeAll(async () => {
     requiredEnv('VIGIL_KAFKA_BROKERS');
     requiredEnv('VIGIL_OPENSEARCH_URL');
+    // Vigil produces zstd record batches; a plain kafkajs client needs the codec to read them.
+    registerZstd();
     kafka = new Kafka({ clientId: 'vigil-distributed-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();

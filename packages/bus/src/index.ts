@@ -4,5 +4,6 @@ export { EmbeddedBus, createEmbeddedBus, type EmbeddedBusDeps } from './embedded
 export { embeddedBusConfigSchema, type EmbeddedBusConfig, type EmbeddedBusConfigInput } from './embedded/config.ts';
 export { busErrors, type BusErrorCode } from './errors.ts';
 export { KafkaBus, createKafkaBus, type KafkaBusDeps } from './kafka/kafka-bus.ts';
+export { registerZstd } from './kafka/compression.ts';
 export { kafkaBusConfigSchema, type KafkaBusConfig, type KafkaBusConfigInput } from './kafka/config.ts';
 export { murmur2, partitionForKey } from './partitioner.ts';
