@@ -54,6 +54,8 @@ const BLANKED_ENV = ['VIGIL_BUS', 'VIGIL_KAFKA_BROKERS', 'VIGIL_DATA_DIR', 'VIGI
  */
 /** The V8 flags and malloc setting bin/vigil and the Dockerfile run Vigil with. */
 const VIGIL_NODE_FLAGS = ['--max-semi-space-size=32'];
+/** Extra flags for experiments, e.g. VIGIL_BENCH_NODE_FLAGS='--heap-growing-percent=20' (later flags win). */
+const EXTRA_NODE_FLAGS = (process.env.VIGIL_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 const VIGIL_NODE_ENV = { MALLOC_ARENA_MAX: '2' };
 
 export async function startEdgeProcess(options: EdgeOptions): Promise<EdgeProcess> {
@@ -71,7 +73,7 @@ export async function startEdgeProcess(options: EdgeOptions): Promise<EdgeProces
   writeFileSync(configPath, JSON.stringify(config, null, 2));
   const env: NodeJS.ProcessEnv = { ...process.env, ...VIGIL_NODE_ENV, VIGIL_CONFIG: configPath, VIGIL_BENCH_INGEST_KEY: options.ingestKey };
   for (const name of BLANKED_ENV) env[name] = '';
-  const child = spawn(process.execPath, [...VIGIL_NODE_FLAGS, ...(options.nodeFlags ?? []), join(REPO_ROOT, 'test/bench/edge-process.ts')], { cwd: options.dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...VIGIL_NODE_FLAGS, ...EXTRA_NODE_FLAGS, ...(options.nodeFlags ?? []), join(REPO_ROOT, 'test/bench/edge-process.ts')], { cwd: options.dataDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-OUTPUT_KEEP);

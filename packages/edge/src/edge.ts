@@ -132,6 +132,7 @@ class EdgeHost implements Edge {
       bootId: deps.bootId,
       maxBatchEvents: batch.maxBatchEvents,
       maxBatchBytes: batch.maxBatchBytes,
+      compression: batch.compression,
       flushIntervalMs: batch.flushIntervalMs,
       retryBaseMs: batch.retryBaseMs,
       retryMaxMs: batch.retryMaxMs,

@@ -95,8 +95,10 @@ export function normalizeSyslog(
     return { event, status: 'partial', detail: choice.parser.name };
   }
   merge(event, fields);
-  // vigil.parse is the edge's own: set after the merge, keeping the header's flags.
-  event.vigil!.parse = { ...parse, status: 'parsed', parser: choice.parser.name };
+  // vigil.parse is the edge's own: set after the merge (which may have replaced it), keeping the header's flags.
+  parse.status = 'parsed';
+  parse.parser = choice.parser.name;
+  event.vigil!.parse = parse;
   return { event, status: 'parsed' };
 }
 
@@ -178,7 +180,12 @@ function applyHeader(event: EcsEvent, syslog: SyslogMessage): void {
   if (syslog.timestamp) event['@timestamp'] = syslog.timestamp;
   event.message = syslog.message;
   const log: NonNullable<NonNullable<EcsEvent['log']>['syslog']> = {};
-  if (syslog.priority) Object.assign(log, syslog.priority);
+  const priority = syslog.priority;
+  if (priority) {
+    log.priority = priority.priority;
+    log.facility = priority.facility;
+    log.severity = priority.severity;
+  }
   if (syslog.version) log.version = syslog.version;
   if (syslog.hostname) {
     log.hostname = syslog.hostname;
@@ -224,7 +231,9 @@ function merge(event: EcsEvent, fields: EcsEvent): void {
     const existing = target[key];
     // The event's field sets are made fresh for each event, so they can take the fields in place.
     if (existing && typeof existing === 'object' && !Array.isArray(existing) && value && typeof value === 'object' && !Array.isArray(value)) {
-      Object.assign(existing, value);
+      const into = existing as Record<string, unknown>;
+      const from = value as Record<string, unknown>;
+      for (const field in from) into[field] = from[field];
     } else {
       target[key] = value;
     }

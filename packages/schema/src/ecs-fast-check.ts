@@ -41,7 +41,7 @@ function objectCheck(shape: Record<string, z.ZodType>): FastCheck {
 }
 
 function leafCheck(schema: z.ZodType, ecsType: string, array: boolean): FastCheck {
-  const one = scalarCheck(ecsType);
+  const one = scalarCheck(ecsType) ?? patternCheck(schema);
   if (!one) return (value) => schema.safeParse(value).success;
   if (!array) return one;
   return (value) => {
@@ -49,6 +49,14 @@ function leafCheck(schema: z.ZodType, ecsType: string, array: boolean): FastChec
     for (const item of value) if (!one(item)) return false;
     return true;
   };
+}
+
+/** A string format zod checks with one regular expression alone (`z.iso.datetime()`): the same test. */
+function patternCheck(schema: z.ZodType): FastCheck | undefined {
+  const def = schema._zod.def as { type?: string; pattern?: unknown; checks?: unknown[] };
+  if (def.type !== 'string' || !(def.pattern instanceof RegExp) || (def.checks?.length ?? 0) > 0) return undefined;
+  const pattern = def.pattern;
+  return (value) => typeof value === 'string' && pattern.test(value);
 }
 
 function scalarCheck(ecsType: string): FastCheck | undefined {

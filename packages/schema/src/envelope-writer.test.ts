@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEventBatch, decodeSignedBatch, encodeEventBatch, encodeSignedBatch } from './envelope.ts';
-import { PackedEventsWriter, encodeSignedEventBatch } from './envelope-writer.ts';
+import { MAX_SIGNED_BATCH_BYTES, decodeEventBatch, decodeSignedBatch, encodeEventBatch, encodeSignedBatch, isZstdFrame } from './envelope.ts';
+import { PackedEventsWriter, compressSignedBatch, encodeSignedEventBatch } from './envelope-writer.ts';
 
 const signature = Buffer.alloc(256, 7);
 const certificate = Buffer.alloc(900, 3);
@@ -54,5 +54,23 @@ describe('PackedEventsWriter', () => {
     packed.clear();
     packed.addBytes(Buffer.from('{"a":1}'));
     expect(packed.bytes.subarray(0, packed.size).toString()).toBe('{"a":1}');
+  });
+});
+
+describe('compressed signed batches', () => {
+  it('are one zstd frame that decodeSignedBatch reads like the plain bytes', () => {
+    const batch = encodeEventBatch({ edgeId: 'edge-1', bootId: 'b', sequence: 3n, sentAtMs: 5, events: Array.from({ length: 200 }, (_, i) => Buffer.from(`{"message":"line ${i} of a repetitive log"}`)) });
+    const plain = Buffer.from(encodeSignedBatch({ batch, signature, algorithm: 'rsa-sha256', certificate }));
+    const compressed = compressSignedBatch(plain);
+    expect(isZstdFrame(compressed)).toBe(true);
+    expect(isZstdFrame(plain)).toBe(false);
+    expect(compressed.length).toBeLessThan(plain.length / 4);
+    expect(decodeSignedBatch(compressed)).toEqual(decodeSignedBatch(plain));
+  });
+
+  it('refuse to expand past MAX_SIGNED_BATCH_BYTES (a decompression bomb)', () => {
+    const bomb = compressSignedBatch(Buffer.alloc(MAX_SIGNED_BATCH_BYTES + 1024));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    expect(() => decodeSignedBatch(bomb)).toThrow();
   });
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { zstdDecompressSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 
 /** The decoded form of `vigil.v1.EventBatch`. */
@@ -52,9 +53,22 @@ export function encodeSignedBatch(signed: SignedBatch): Uint8Array {
   return SignedBatchType.encode(SignedBatchType.fromObject(signed)).finish();
 }
 
-/** Decodes a SignedBatch; throws on malformed bytes or missing parts. */
+/** The most bytes a compressed SignedBatch may expand to; more is refused (a decompression bomb). */
+export const MAX_SIGNED_BATCH_BYTES = 128 * 1024 * 1024;
+
+/** True when `bytes` is one zstd frame (magic 28 B5 2F FD): a SignedBatch as edges publish it. */
+export function isZstdFrame(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x28 && bytes[1] === 0xb5 && bytes[2] === 0x2f && bytes[3] === 0xfd;
+}
+
+/**
+ * Decodes a SignedBatch, as published on `vigil.events`: the protobuf bytes, or those bytes
+ * compressed as one zstd frame (what edges send; a protobuf SignedBatch never starts with the
+ * zstd magic). Throws on malformed bytes, missing parts, or more than MAX_SIGNED_BATCH_BYTES.
+ */
 export function decodeSignedBatch(bytes: Uint8Array): SignedBatch {
-  const object = SignedBatchType.toObject(SignedBatchType.decode(bytes), { bytes: Uint8Array, defaults: true }) as SignedBatch;
+  const raw = isZstdFrame(bytes) ? zstdDecompressSync(bytes, { maxOutputLength: MAX_SIGNED_BATCH_BYTES }) : bytes;
+  const object = SignedBatchType.toObject(SignedBatchType.decode(raw), { bytes: Uint8Array, defaults: true }) as SignedBatch;
   if (object.batch.length === 0 || object.signature.length === 0 || object.certificate.length === 0) {
     throw new Error('signed batch lacks its batch, signature or certificate');
   }

@@ -208,12 +208,13 @@ export class HttpIngestSource implements Component {
   #admission(): VigilError | undefined {
     const { publisher, isRunning } = this.#options;
     if (!isRunning()) return edgeErrors.create('VIGIL_ERR_EDGE_STOPPING');
-    if (publisher.failing) return edgeErrors.create('VIGIL_ERR_EDGE_BUS_UNAVAILABLE', { reason: 'the last batch was not accepted; retrying' });
+    // A full spool first: it is also why the last delivery failed, and the more useful answer.
     const full = publisher.fullReason();
     if (full === 'spool') {
       const spool = this.#options.spoolStatus?.();
       return edgeErrors.create('VIGIL_ERR_EDGE_SPOOL_FULL', { usedBytes: spool?.usedBytes ?? 'all', maxBytes: spool?.maxBytes ?? 'its' });
     }
+    if (publisher.failing) return edgeErrors.create('VIGIL_ERR_EDGE_BUS_UNAVAILABLE', { reason: 'the last batch was not accepted; retrying' });
     if (full === 'memory') return edgeErrors.create('VIGIL_ERR_EDGE_QUEUE_FULL', { inFlight: publisher.inFlight, max: publisher.maxInFlightEvents });
     return undefined;
   }

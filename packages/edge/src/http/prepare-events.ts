@@ -1,4 +1,4 @@
-import { getField, isUnsafeKey, validateEvent, type EcsEvent } from '@vigil/schema';
+import { isUnsafeKey, validateEvent, type EcsEvent } from '@vigil/schema';
 import { edgeErrors, type EdgeErrorCode } from '../errors.ts';
 import type { BodyItem } from './decode-body.ts';
 
@@ -13,6 +13,7 @@ export interface ItemError {
 
 /** Fields only Vigil sets: provenance, receipt times and ids. */
 const RESERVED_FIELDS = ['event.id', 'event.created', 'event.ingested', 'vigil.edge', 'vigil.batch', 'vigil.signature', 'vigil.input'] as const;
+const RESERVED_PATHS = RESERVED_FIELDS.map((path) => ({ path, parent: path.split('.')[0]!, child: path.split('.')[1]! }));
 const MAX_DEPTH = 16;
 
 /**
@@ -64,7 +65,8 @@ function check(item: BodyItem, maxEventBytes: number): { problems: ItemError[] }
       })),
     };
   }
-  const reserved = RESERVED_FIELDS.filter((path) => getField(result.event, path) !== undefined);
+  const fields = result.event as Record<string, Record<string, unknown> | undefined>;
+  const reserved = RESERVED_PATHS.filter(({ parent, child }) => fields[parent]?.[child] !== undefined).map(({ path }) => path);
   if (reserved.length > 0) {
     const message = edgeErrors.specs.VIGIL_ERR_EDGE_EVENT_RESERVED_FIELD.message;
     return { problems: reserved.map((path) => ({ index, code: 'VIGIL_ERR_EDGE_EVENT_RESERVED_FIELD', path, message })) };
@@ -72,10 +74,13 @@ function check(item: BodyItem, maxEventBytes: number): { problems: ItemError[] }
   return { event: result.event, text };
 }
 
+/** Sets the receipt fields in place: the event was parsed from this request alone. */
 function stamp(event: EcsEvent, text: string, receivedAt: string): EcsEvent {
   event['@timestamp'] ??= receivedAt;
-  event.event = { ...event.event, created: receivedAt, original: event.event?.original ?? text };
-  event.vigil = { ...event.vigil, input: { type: 'http' } };
+  const ecs = (event.event ??= {});
+  ecs.created = receivedAt;
+  ecs.original ??= text;
+  (event.vigil ??= {}).input = { type: 'http' };
   return event;
 }
 

@@ -21,6 +21,7 @@ function setup(options: Partial<EventPublisherOptions> = {}): { publisher: Event
     bootId: deps.bootId,
     maxBatchEvents: 500,
     maxBatchBytes: 900_000,
+    compression: 'zstd',
     flushIntervalMs: 20,
     maxInFlightEvents: 10_000,
     retryBaseMs: 5,

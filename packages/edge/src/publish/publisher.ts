@@ -15,6 +15,8 @@ export interface EventPublisherOptions {
   bootId: string;
   maxBatchEvents: number;
   maxBatchBytes: number;
+  /** How a signed batch is published: one zstd frame, or the plain protobuf bytes. */
+  compression: 'zstd' | 'none';
   flushIntervalMs: number;
   maxInFlightEvents: number;
   retryBaseMs: number;
@@ -85,6 +87,7 @@ export class EventPublisher implements FlowControl {
       maxBatchBytes: options.maxBatchBytes,
       now: this.#now,
       packed: new PackedEventsWriter(),
+      compression: options.compression,
     };
   }
 

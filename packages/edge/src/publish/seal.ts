@@ -1,5 +1,5 @@
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
-import { PackedEventsWriter, eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, compressSignedBatch, eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
 
 /** What sealing needs: the edge's identity, its sequence and the batch size limit. */
 export interface SealContext {
@@ -11,6 +11,8 @@ export interface SealContext {
   now: () => number;
   /** Where a batch's events are JSON-encoded before signing; reused batch after batch. */
   packed: PackedEventsWriter;
+  /** `zstd`: the signed batch is published as one zstd frame. */
+  compression: 'zstd' | 'none';
 }
 
 /** A signed batch ready for the bus. */
@@ -71,5 +73,6 @@ function stamp(event: EcsEvent, batch: BatchStamp, position: number): string {
 
 function sign(context: SealContext, sequence: bigint): SealedBatch {
   const header = { edgeId: context.edgeId, bootId: context.bootId, sequence, sentAtMs: context.now() };
-  return { sequence, bytes: context.signer.signPacked(header, context.packed), count: context.packed.count };
+  const signed = context.signer.signPacked(header, context.packed);
+  return { sequence, bytes: context.compression === 'zstd' ? compressSignedBatch(signed) : signed, count: context.packed.count };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -86,12 +87,12 @@ describe('edge with a spool', () => {
     const socket = connect(tcpPort, '127.0.0.1');
     socket.on('error', () => {});
     await once(socket, 'connect');
-    const padding = 'x'.repeat(8_000);
     const total = 4_000;
     let written = 0;
     const writer = (async () => {
       for (; written < total; written++) {
-        const line = `<13>1 2026-11-24T10:00:00Z web-1 app - - - line ${written} ${padding}`;
+        // Random padding per line: batches are zstd-compressed, and repeated text would hardly fill the spool.
+        const line = `<13>1 2026-11-24T10:00:00Z web-1 app - - - line ${written} ${randomBytes(6_000).toString('base64')}`;
         if (!socket.write(`${Buffer.byteLength(line)} ${line}`)) await once(socket, 'drain');
       }
       socket.end();

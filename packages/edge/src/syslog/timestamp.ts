@@ -176,7 +176,21 @@ function wallMs(year: number, month: number, day: number, hour: number, minute: 
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 60) return Number.NaN;
   // A leap second (:60) is read as :59 so it stays inside its minute.
   const s = second === 60 ? 59 : second;
-  return year < 100 ? Date.UTC(year + 400, month - 1, day, hour, minute, s) - FOUR_CENTURIES_MS : Date.UTC(year, month - 1, day, hour, minute, s);
+  return dayStartMs(year, month, day) + ((hour * 60 + minute) * 60 + s) * 1000;
+}
+
+// Lines arrive in time order, so the start of the last day asked for is nearly always the next one asked for.
+let lastDayKey = -1;
+let lastDayMs = 0;
+
+/** Milliseconds of 00:00 UTC on a valid date (years below 100 are years, not 19xx). */
+function dayStartMs(year: number, month: number, day: number): number {
+  const key = (year * 16 + month) * 32 + day;
+  if (key !== lastDayKey) {
+    lastDayMs = year < 100 ? Date.UTC(year + 400, month - 1, day) - FOUR_CENTURIES_MS : Date.UTC(year, month - 1, day);
+    lastDayKey = key;
+  }
+  return lastDayMs;
 }
 
 function daysInMonth(year: number, month: number): number {
