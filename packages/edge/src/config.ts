@@ -3,7 +3,7 @@ import { processingConfigSchema } from './processing/config.ts';
 import { spoolConfigSchema } from './spool/config.ts';
 import { host, port } from '@vigil/runtime';
 import { isTimeZone } from './syslog/time-zone.ts';
-import { sourceAddressSchema } from '@vigil/fleet';
+import { MAX_HEARTBEAT_INTERVAL_MS, sourceAddressSchema } from '@vigil/fleet';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -231,7 +231,7 @@ export const edgeConfigSchema = z
       .number()
       .int()
       .min(500)
-      .max(300_000)
+      .max(MAX_HEARTBEAT_INTERVAL_MS)
       .default(5_000)
       .describe('How often the edge sends a signed heartbeat (EPS, spool depth, drops, clock, version) to vigil.heartbeats; the core calls it silent after a few missed ones.'),
     blockedSources: z

@@ -74,7 +74,7 @@ describe('command listener on the embedded bus', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function startListener(): Promise<CommandListener> {
+  async function startListener(maxAuditBytes?: number): Promise<CommandListener> {
     const listener = new CommandListener({
       bus,
       producer: bus.createProducer(),
@@ -84,6 +84,7 @@ describe('command listener on the embedded bus', () => {
       handler,
       stateFile: join(dir, 'edge', 'commands.json'),
       auditFile: join(dir, 'edge', 'commands.log'),
+      ...(maxAuditBytes === undefined ? {} : { maxAuditBytes }),
       metrics,
       logger: silentLogger(),
     });
@@ -147,6 +148,20 @@ describe('command listener on the embedded bus', () => {
       [level.id, 'succeeded'],
     ]);
     expect(audit()[0]).toMatchObject({ command: { issuedBy: 'alice', args: { address: '203.0.113.0/24' } }, detail: 'block-source done' });
+  });
+
+  it('keeps the command log bounded: past its size it moves to commands.log.1', async () => {
+    const results = await collectResults();
+    await startListener(1);
+    const commands = [command(), command(), command()];
+    for (const each of commands) {
+      await send('fw-edge-1', core.sign(each));
+      await until(() => results.length === commands.indexOf(each) + 1, 'the result');
+    }
+    // Each record found the log over its 1-byte limit: the last is alone in the log, the one before in .1.
+    expect(audit().map((line) => line.commandId)).toEqual([commands[2]!.id]);
+    const previous = readFileSync(join(dir, 'edge', 'commands.log.1'), 'utf8').trim().split('\n');
+    expect(previous.map((line) => (JSON.parse(line) as { commandId: string }).commandId)).toEqual([commands[1]!.id]);
   });
 
   it('acts on nothing forged, misaddressed or expired, records it and reports what it may', async () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { Bus, BusBatch, BusConsumer, BusMessage, BusProducer } from '@vigil/bus';
@@ -33,8 +33,13 @@ export interface CommandListenerOptions {
   handler: CommandHandler;
   /** Ids of commands already handled (`<dataDir>/edge/commands.json`), so a restart never runs one twice. */
   stateFile: string;
-  /** Every command and its result, one JSON object per line (`<dataDir>/edge/commands.log`). */
+  /**
+   * Every command and its result, one JSON object per line (`<dataDir>/edge/commands.log`). Past
+   * `maxAuditBytes` (default 10 MiB) it is renamed to `<auditFile>.1`, replacing the one before:
+   * the core keeps the full history of commands and results, the edge the recent part.
+   */
   auditFile: string;
+  maxAuditBytes?: number;
   metrics: Metrics;
   logger: Logger;
   now?: () => number;
@@ -45,6 +50,7 @@ export interface CommandListenerOptions {
 /** How long a handled command's id is kept after the command expired. */
 const REMEMBER_AFTER_EXPIRY_MS = 7 * 86_400_000;
 const MAX_DETAIL = 2048;
+const MAX_AUDIT_BYTES = 10 * 1024 * 1024;
 
 const handledSchema = z.object({
   id: z.string(),
@@ -197,8 +203,9 @@ export class CommandListener implements Component {
   }
 
   #record(entry: { atMs: number } & Record<string, unknown>): void {
-    const { auditFile } = this.#options;
+    const { auditFile, maxAuditBytes = MAX_AUDIT_BYTES } = this.#options;
     try {
+      if ((statSync(auditFile, { throwIfNoEntry: false })?.size ?? 0) >= maxAuditBytes) renameSync(auditFile, `${auditFile}.1`);
       appendFileSync(auditFile, `${JSON.stringify({ at: new Date(entry.atMs).toISOString(), ...entry })}\n`, { mode: 0o600, flush: true });
     } catch (error) {
       this.#logError('VIGIL_ERR_FLEET_AUDIT_UNWRITABLE', { path: auditFile, reason: describeError(error) });

@@ -28,6 +28,9 @@ export const sourceAddressSchema = z.string().refine((value) => {
   return /^\d{1,3}$/.test(bits) && prefix <= (family === 4 ? 32 : 128);
 }, 'an IP address or CIDR block');
 
+/** The longest heartbeat interval an edge may announce (edge.heartbeatIntervalMs allows no more). */
+export const MAX_HEARTBEAT_INTERVAL_MS = 300_000;
+
 /** What an edge reports every few seconds. */
 export const heartbeatSchema = z
   .object({
@@ -38,8 +41,12 @@ export const heartbeatSchema = z
     /** The edge's clock when it sent this heartbeat; the core compares it with its own. */
     sentAtMs: timeMs,
     startedAtMs: timeMs,
-    /** How often the edge sends heartbeats; the core calls an edge silent after a few missed ones. */
-    intervalMs: z.number().int().positive(),
+    /**
+     * How often the edge sends heartbeats; the core calls an edge silent after a few missed ones.
+     * Capped as the edge's own setting is, so an edge cannot announce an interval long enough to
+     * go quiet unnoticed.
+     */
+    intervalMs: z.number().int().min(1).max(MAX_HEARTBEAT_INTERVAL_MS),
     /** Events received per second over the last interval. */
     eventsPerSecond: z.number().nonnegative(),
     received: count,

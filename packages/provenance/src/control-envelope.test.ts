@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from './ca.ts';
 import { ControlVerifier, CoreControlSigner, EdgeControlSigner } from './control-envelope.ts';
@@ -11,7 +12,14 @@ describe('control envelopes', () => {
   it('carries an edge message whose signer the core can name', () => {
     const signed = new EdgeControlSigner(identity).sign({ type: 'heartbeat', edgeId: 'edge-7' });
     const verified = new ControlVerifier({ caCertificatePem: ca.certificatePem }).fromEdge(signed);
-    expect(verified).toEqual({ ok: true, edgeId: 'edge-7', payload: { type: 'heartbeat', edgeId: 'edge-7' } });
+    const certificate = new X509Certificate(identity.certificatePem);
+    expect(verified).toEqual({
+      ok: true,
+      edgeId: 'edge-7',
+      // The certificate that signed, whatever the payload claims about it.
+      certificate: { serial: certificate.serialNumber, notAfter: new Date(certificate.validTo).toISOString() },
+      payload: { type: 'heartbeat', edgeId: 'edge-7' },
+    });
   });
 
   it('rejects an edge message changed after signing, from another CA, or from a revoked edge', () => {

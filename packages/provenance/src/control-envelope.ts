@@ -26,6 +26,8 @@ export interface VerifiedControl {
   payload: unknown;
   /** For edge-signed messages: the edge named by the certificate. */
   edgeId?: string;
+  /** For edge-signed messages: the certificate that made the signature (serial as node:crypto prints it). */
+  certificate?: { serial: string; notAfter: string };
 }
 
 export interface RejectedControl {
@@ -88,7 +90,9 @@ export class ControlVerifier {
     if (!verify('sha256', payload, trusted.certificate.publicKey, Buffer.from(envelope.signature, 'base64'))) {
       return { ok: false, error: provenanceErrors.create('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE', { edgeId: trusted.edgeId, sequence: 'control' }) };
     }
-    return decodePayload(payload, trusted.edgeId);
+    const verified = decodePayload(payload, trusted.edgeId);
+    if (verified.ok) verified.certificate = { serial: trusted.certificate.serialNumber, notAfter: new Date(trusted.certificate.validTo).toISOString() };
+    return verified;
   }
 
   /** A message the core signed with the CA key: command or revocation list. */

@@ -80,7 +80,8 @@ export class HeartbeatConsumer implements Component {
         continue;
       }
       if (payload.type === 'heartbeat') {
-        await repository.recordHeartbeat(payload, now());
+        // The certificate shown for the edge is the one that signed, not the one the edge says it has.
+        await repository.recordHeartbeat(verified.certificate ? { ...payload, certificate: verified.certificate } : payload, now());
         this.#accepted.inc({ type: 'heartbeat' });
         continue;
       }
