@@ -188,7 +188,9 @@ const batchSchema = z
       .min(16 * KIB)
       .max(64 * MIB)
       .default(900_000)
-      .describe('Close a batch before its JSON-encoded events pass this many bytes (keep under the bus message limit, Kafka: 1 MB).'),
+      .describe(
+        'The largest batch on the bus, in bytes (keep under the bus message limit, Kafka: 1 MB). Uncompressed batches close at this many bytes of JSON; zstd-framed ones at four times as much, and one that still does not fit once compressed is split in two.',
+      ),
     compression: z
       .enum(['zstd', 'none'])
       .default('zstd')

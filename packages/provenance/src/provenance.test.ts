@@ -79,6 +79,15 @@ describe('files and sequences', () => {
     expect(restarted.next()).toBeGreaterThan(seen[3]!);
   });
 
+  it('takes back only the number it handed out last, unused, so the sequence has no gap', () => {
+    const counter = new SequenceCounter(join(mkdtempSync(join(tmpdir(), 'vigil-seq-')), 'sequence'), 3);
+    const first = counter.next();
+    const second = counter.next();
+    expect(() => counter.giveBack(first)).toThrow(RangeError);
+    counter.giveBack(second);
+    expect(counter.next()).toBe(second);
+  });
+
   it('tells a byte-identical resend from a replay, also after a restore', () => {
     const tracker = new SequenceTracker();
     const at = (offset: number) => ({ topic: 'vigil.events', partition: 0, offset: String(offset) });

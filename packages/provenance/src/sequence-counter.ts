@@ -32,4 +32,10 @@ export class SequenceCounter {
     }
     return this.#next++;
   }
+
+  /** Returns the number `next()` just handed out, unused (nothing was published with it), so no gap appears. */
+  giveBack(sequence: bigint): void {
+    if (sequence !== this.#next - 1n) throw new RangeError(`sequence ${sequence} is not the last one handed out (${this.#next - 1n})`);
+    this.#next = sequence;
+  }
 }

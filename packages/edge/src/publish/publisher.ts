@@ -5,7 +5,7 @@ import { edgeErrors } from '../errors.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl } from '../syslog/flow-control.ts';
 import type { BatchSink } from './batch-sink.ts';
-import { sealEvents, type SealContext, type SealedBatch } from './seal.ts';
+import { rawBatchBytes, sealEvents, type SealContext, type SealedBatch } from './seal.ts';
 
 export interface EventPublisherOptions {
   /** Where sealed batches become durable: the bus itself or the on-disk spool in front of it. */
@@ -74,11 +74,13 @@ export class EventPublisher implements FlowControl {
   #sinkWasFull = false;
   #stopped = false;
   readonly #unsubscribeSink: () => void;
+  readonly #rawBatchBytes: number;
 
   constructor(options: EventPublisherOptions) {
     this.#options = options;
     this.#unsubscribeSink = options.sink.onRoom(() => this.#checkRoom());
     this.#now = options.now ?? Date.now;
+    this.#rawBatchBytes = rawBatchBytes(options.maxBatchBytes, options.compression);
     this.#seal = {
       edgeId: options.signer.edgeId,
       bootId: options.bootId,
@@ -199,7 +201,7 @@ export class EventPublisher implements FlowControl {
   }
 
   #closeIfFull(): void {
-    if (this.#open.length >= this.#options.maxBatchEvents || this.#openBytes >= this.#options.maxBatchBytes) this.#close();
+    if (this.#open.length >= this.#options.maxBatchEvents || this.#openBytes >= this.#rawBatchBytes) this.#close();
   }
 
   #close(): void {

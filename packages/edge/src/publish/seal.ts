@@ -25,30 +25,54 @@ export interface SealedBatch {
 }
 
 /**
+ * JSON bytes a batch may hold before it is closed. Uncompressed, that is the bus message limit;
+ * zstd-framed, four times as much (ECS JSON shrinks about eightfold), and a batch that does not
+ * compress enough is split after the fact (see `sealEvents`).
+ */
+export function rawBatchBytes(maxBatchBytes: number, compression: 'zstd' | 'none'): number {
+  return compression === 'zstd' ? maxBatchBytes * ZSTD_RAW_FACTOR : maxBatchBytes;
+}
+
+const ZSTD_RAW_FACTOR = 4;
+
+/**
  * Numbers, stamps, encodes and signs a closed batch. Each event gets its deterministic
  * `event.id` and its `vigil.edge`/`vigil.batch` provenance; when the JSON-encoded events would
- * pass `maxBatchBytes`, the rest go into a following batch with the next sequence number.
+ * pass the raw limit, the rest go into a following batch with the next sequence number. A
+ * zstd-framed batch still larger than `maxBatchBytes` (content that hardly compresses) gives its
+ * sequence number back and is sealed again as two halves, so every batch fits a bus message and
+ * the sequence has no gap.
  */
 export function sealEvents(events: readonly EcsEvent[], context: SealContext): SealedBatch[] {
   const sealed: SealedBatch[] = [];
-  const packed = context.packed;
+  let first = 0;
+  while (first < events.length) first = sealFrom(events, first, events.length, context, sealed);
+  context.packed.clear();
+  return sealed;
+}
+
+/** Seals one batch from `events[first]`, as many as fit before `end`; returns the index after its last event. */
+function sealFrom(events: readonly EcsEvent[], first: number, end: number, context: SealContext, sealed: SealedBatch[]): number {
+  const { packed } = context;
+  const rawLimit = rawBatchBytes(context.maxBatchBytes, context.compression);
   packed.clear();
-  let sequence = context.sequence.next();
-  let batch = batchStamp(context, sequence);
-  for (const event of events) {
-    packed.add(stamp(event, batch, packed.count));
-    if (packed.count > 1 && packed.size > context.maxBatchBytes) {
+  const sequence = context.sequence.next();
+  const batch = batchStamp(context, sequence);
+  let last = first;
+  for (; last < end; last++) {
+    packed.add(stamp(events[last]!, batch, packed.count));
+    if (packed.count > 1 && packed.size > rawLimit) {
       packed.removeLast();
-      sealed.push(sign(context, sequence));
-      sequence = context.sequence.next();
-      batch = batchStamp(context, sequence);
-      packed.clear();
-      packed.add(stamp(event, batch, 0));
+      break;
     }
   }
-  sealed.push(sign(context, sequence));
-  packed.clear();
-  return sealed;
+  const bytes = encode(context, sequence);
+  if (context.compression === 'zstd' && bytes.length > context.maxBatchBytes && last - first > 1) {
+    context.sequence.giveBack(sequence);
+    return sealFrom(events, first, first + Math.ceil((last - first) / 2), context, sealed);
+  }
+  sealed.push({ sequence, bytes, count: last - first });
+  return last;
 }
 
 /** What every event of one batch gets: the id prefix and the edge's provenance. */
@@ -71,8 +95,9 @@ function stamp(event: EcsEvent, batch: BatchStamp, position: number): string {
   return JSON.stringify(event);
 }
 
-function sign(context: SealContext, sequence: bigint): SealedBatch {
+/** Signs the packed events as batch `sequence` and frames them as configured: the bytes to publish. */
+function encode(context: SealContext, sequence: bigint): Buffer {
   const header = { edgeId: context.edgeId, bootId: context.bootId, sequence, sentAtMs: context.now() };
   const signed = context.signer.signPacked(header, context.packed);
-  return { sequence, bytes: context.compression === 'zstd' ? compressSignedBatch(signed) : signed, count: context.packed.count };
+  return context.compression === 'zstd' ? compressSignedBatch(signed) : signed;
 }
