@@ -38,7 +38,7 @@ export class BatchSigner {
 
   /** Encodes, signs and wraps a batch: the bytes to publish on `vigil.events`. */
   sign(batch: EventBatch): Buffer {
-    const events = new PackedEventsWriter();
+    const events = new PackedEventsWriter(batch.events.reduce((sum, event) => sum + event.length, 0));
     for (const event of batch.events) events.addBytes(event);
     return this.signPacked(batch, events);
   }

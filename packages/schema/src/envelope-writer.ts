@@ -22,9 +22,14 @@ export interface PackedEvents {
 
 /** Collects JSON-encoded events into one buffer that grows as needed and is reused batch after batch. */
 export class PackedEventsWriter implements PackedEvents {
-  #bytes = Buffer.allocUnsafe(INITIAL_BYTES);
+  #bytes: Buffer;
   #ends: number[] = [];
   #size = 0;
+
+  /** `initialBytes`: the buffer's first size (a batch of known size needs no more). */
+  constructor(initialBytes = INITIAL_BYTES) {
+    this.#bytes = Buffer.allocUnsafe(Math.max(1, initialBytes));
+  }
 
   get bytes(): Buffer {
     return this.#bytes;

@@ -12,8 +12,10 @@ export interface ItemError {
 }
 
 /** Fields only Vigil sets: provenance, receipt times and ids. */
-const RESERVED_FIELDS = ['event.id', 'event.created', 'event.ingested', 'vigil.edge', 'vigil.batch', 'vigil.signature', 'vigil.input'] as const;
-const RESERVED_PATHS = RESERVED_FIELDS.map((path) => ({ path, parent: path.split('.')[0]!, child: path.split('.')[1]! }));
+const RESERVED_FIELDS = ['event.id', 'event.created', 'event.ingested', 'vigil.edge', 'vigil.batch', 'vigil.signature', 'vigil.input'].map((path) => {
+  const [parent, child] = path.split('.') as [string, string];
+  return { path, parent, child };
+});
 const MAX_DEPTH = 16;
 
 /**
@@ -66,7 +68,7 @@ function check(item: BodyItem, maxEventBytes: number): { problems: ItemError[] }
     };
   }
   const fields = result.event as Record<string, Record<string, unknown> | undefined>;
-  const reserved = RESERVED_PATHS.filter(({ parent, child }) => fields[parent]?.[child] !== undefined).map(({ path }) => path);
+  const reserved = RESERVED_FIELDS.filter(({ parent, child }) => fields[parent]?.[child] !== undefined).map(({ path }) => path);
   if (reserved.length > 0) {
     const message = edgeErrors.specs.VIGIL_ERR_EDGE_EVENT_RESERVED_FIELD.message;
     return { problems: reserved.map((path) => ({ index, code: 'VIGIL_ERR_EDGE_EVENT_RESERVED_FIELD', path, message })) };
