@@ -54,15 +54,16 @@ vigil_ensure_pnpm() {
   export PATH="$VIGIL_CACHE_DIR/bin:$PATH"
 }
 
-# Installs workspace dependencies when the lockfile changed since the last install.
+# Installs workspace dependencies when the lockfile, the manifest or the workspace settings
+# (patched dependencies) changed since the last install; never stops to ask (no TTY needed).
 vigil_ensure_deps() {
   local stamp="$VIGIL_ROOT/node_modules/.vigil-lock-stamp" want
-  want=$(cat "$VIGIL_ROOT/pnpm-lock.yaml" "$VIGIL_ROOT/package.json" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(require("crypto").createHash("sha256").update(s).digest("hex")))')
+  want=$(cat "$VIGIL_ROOT/pnpm-lock.yaml" "$VIGIL_ROOT/package.json" "$VIGIL_ROOT/pnpm-workspace.yaml" 2>/dev/null | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(require("crypto").createHash("sha256").update(s).digest("hex")))')
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
   vigil_log "installing workspace dependencies"
   local frozen=--frozen-lockfile
   [ -f "$VIGIL_ROOT/pnpm-lock.yaml" ] || frozen=
-  (cd "$VIGIL_ROOT" && pnpm install $frozen --reporter=append-only --store-dir "$VIGIL_CACHE_DIR/pnpm-store") || return 1
+  (cd "$VIGIL_ROOT" && pnpm install $frozen --reporter=append-only --config.confirmModulesPurge=false --store-dir "$VIGIL_CACHE_DIR/pnpm-store") || return 1
   echo "$want" > "$stamp"
 }
 

@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import { PackedEventsWriter, encodeSignedEventBatch, type EventBatch, type PackedEvents } from '@vigil/schema';
+import { PackedEventsWriter, encodeSignedEventBatch, type EventBatch, type PackedEvents, type ScratchBuffer } from '@vigil/schema';
 
 /** The signature algorithm Vigil uses for batches: RSA PKCS#1 v1.5 over SHA-256. */
 export const BATCH_SIGNATURE_ALGORITHM = 'rsa-sha256';
@@ -43,8 +43,11 @@ export class BatchSigner {
     return this.signPacked(batch, events);
   }
 
-  /** The same for events already JSON-encoded end to end (the edge's path: no copy per event). */
-  signPacked(header: Omit<EventBatch, 'events'>, events: PackedEvents): Buffer {
+  /**
+   * The same for events already JSON-encoded end to end (the edge's path: no copy per event);
+   * written into `into` when given (the bytes are then valid until its next use).
+   */
+  signPacked(header: Omit<EventBatch, 'events'>, events: PackedEvents, into?: ScratchBuffer): Buffer {
     if (header.edgeId !== this.edgeId) throw new Error(`batch edge ${header.edgeId} is not this signer's edge ${this.edgeId}`);
     const privateKey = this.#privateKey;
     return encodeSignedEventBatch({
@@ -54,7 +57,7 @@ export class BatchSigner {
       certificate: this.#certificateDer,
       signatureBytes: this.#signatureBytes,
       sign: (bytes) => sign('sha256', bytes, privateKey),
-    });
+    }, into);
   }
 }
 

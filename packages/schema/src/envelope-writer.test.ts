@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_SIGNED_BATCH_BYTES, decodeEventBatch, decodeSignedBatch, encodeEventBatch, encodeSignedBatch, isZstdFrame } from './envelope.ts';
-import { PackedEventsWriter, compressSignedBatch, encodeSignedEventBatch } from './envelope-writer.ts';
+import { PackedEventsWriter, ScratchBuffer, compressSignedBatch, encodeSignedEventBatch } from './envelope-writer.ts';
 
 const signature = Buffer.alloc(256, 7);
 const certificate = Buffer.alloc(900, 3);
@@ -34,6 +34,19 @@ describe('encodeSignedEventBatch', () => {
     expect(decoded.sequence).toBe(header.sequence);
     expect(decoded.sentAtMs).toBe(header.sentAtMs);
     expect(decoded.events.map((event) => Buffer.from(event).toString())).toEqual(events);
+  });
+
+  it('writes the same bytes into a reused scratch buffer, growing it for a larger batch', () => {
+    const scratch = new ScratchBuffer();
+    const parts = (events: string[]) => ({ header: { edgeId: 'e', bootId: 'b', sequence: 3n, sentAtMs: 5 }, events: pack(events), algorithm: 'rsa-sha256', certificate, signatureBytes: 256, sign: () => signature });
+    for (const events of [['{"a":1}'], ['{"b":2}', 'y'.repeat(50_000)], ['{}']]) {
+      const fresh = encodeSignedEventBatch(parts(events));
+      const reused = encodeSignedEventBatch(parts(events), scratch);
+      expect(Buffer.from(reused)).toEqual(fresh);
+    }
+    const first = encodeSignedEventBatch(parts(['z'.repeat(60_000)]), scratch);
+    const second = encodeSignedEventBatch(parts(['{}']), scratch);
+    expect(second.buffer).toBe(first.buffer);
   });
 
   it('refuses a signature of another length than announced', () => {

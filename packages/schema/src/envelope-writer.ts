@@ -87,6 +87,21 @@ export class PackedEventsWriter implements PackedEvents {
   }
 }
 
+/**
+ * One buffer lent out again and again: `take(size)` returns its first `size` bytes, valid until
+ * the next `take`. For bytes that are used at once and dropped (a signed batch about to be
+ * compressed): at a dozen multi-megabyte batches a second, fresh buffers would be most of what
+ * the process allocates, and the freed ones stay resident until a full collection finds them.
+ */
+export class ScratchBuffer {
+  #bytes = Buffer.allocUnsafe(0);
+
+  take(size: number): Buffer {
+    if (size > this.#bytes.length) this.#bytes = Buffer.allocUnsafe(Math.max(size, this.#bytes.length * 2));
+    return this.#bytes.subarray(0, size);
+  }
+}
+
 /** What a `SignedBatch` is made of, the signature aside: it is made over the encoded batch. */
 export interface SignedBatchParts {
   header: Omit<EventBatch, 'events'>;
@@ -99,8 +114,11 @@ export interface SignedBatchParts {
   sign(batch: Buffer): Uint8Array;
 }
 
-/** Encodes the batch, signs it and wraps both in a `SignedBatch`: one buffer, written once. */
-export function encodeSignedEventBatch(parts: SignedBatchParts): Buffer {
+/**
+ * Encodes the batch, signs it and wraps both in a `SignedBatch`: one buffer, written once; a new
+ * one, or `into`'s (then valid only until `into` is next used).
+ */
+export function encodeSignedEventBatch(parts: SignedBatchParts, into?: ScratchBuffer): Buffer {
   const { header, events, algorithm, certificate, signatureBytes } = parts;
   if (header.sentAtMs < 0 || !Number.isSafeInteger(header.sentAtMs)) throw new RangeError(`sentAtMs ${header.sentAtMs} is not a Unix time in ms`);
   const edgeId = Buffer.from(header.edgeId);
@@ -113,7 +131,7 @@ export function encodeSignedEventBatch(parts: SignedBatchParts): Buffer {
     start = end;
   }
   const total = 1 + varintBytes(batchBytes) + batchBytes + bytesField(signatureBytes) + bytesField(algorithmBytes.length) + bytesField(certificate.length);
-  const out = Buffer.allocUnsafe(total);
+  const out = into ? into.take(total) : Buffer.allocUnsafe(total);
   let at = writeTag(out, 0, 1, WIRE_BYTES);
   at = writeVarint(out, at, batchBytes);
   const batchStart = at;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { zstdCompressSync } from 'node:zlib';
 import { defineErrors } from '@vigil/runtime';
 import { DLQ_HEADERS, TOPICS } from '@vigil/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +119,20 @@ export function runBusContract(name: string, factory: () => Promise<BusUnderTest
         expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : 1)));
         expect(new Set(offsets).size).toBe(offsets.length);
       }
+      await producer.close();
+    });
+
+    it('delivers already-compressed values (zstd frames) byte for byte, in order among plain ones sent at the same time', async () => {
+      const topic = uniqueName('frames');
+      await bus.ensureTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+      const producer = bus.createProducer();
+      const frame = (n: number) => zstdCompressSync(Buffer.from(`{"event":{"sequence":${n}},"message":"${'x'.repeat(200)}"}`));
+      const values: Buffer[] = [frame(1), frame(2), Buffer.from('heartbeat 1'), frame(3), Buffer.from('heartbeat 2'), frame(4)];
+      await Promise.all(values.map((value) => producer.send(topic, [{ key: 'edge-7f3a', value }])));
+
+      const { messages } = await collect({ groupId: uniqueName('frames'), topics: [topic] });
+      await waitFor(() => messages.length >= values.length, 'every value');
+      expect(messages.map((message) => message.value)).toEqual(values);
       await producer.close();
     });
 

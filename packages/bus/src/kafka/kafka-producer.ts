@@ -1,5 +1,6 @@
 import { describeError, errorCode, type Logger, type OncePerInterval } from '@vigil/runtime';
-import { Partitioners, type CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { isZstdFrame } from '@vigil/schema';
+import kafkajs, { Partitioners, type CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { BusProducer, OutgoingMessage } from '../bus.ts';
 import { busErrors } from '../errors.ts';
 import { breaksIdempotence, sendError } from './kafka-errors.ts';
@@ -83,15 +84,17 @@ export class KafkaProducer implements BusProducer {
     if (partitions === undefined) throw busErrors.create('VIGIL_ERR_BUS_UNKNOWN_TOPIC', { topic });
     if (messages.length === 0) return;
     let bytes = 0;
+    let precompressed = true;
     const converted: Message[] = [];
     for (const message of messages) {
       const { kafka, size } = toKafkaMessage(message, topic, this.#context.maxMessageBytes);
       if (kafka.partition !== undefined) await this.#checkPartition(topic, kafka.partition, partitions);
       converted.push(kafka);
       bytes += size;
+      precompressed &&= Buffer.isBuffer(kafka.value) && isZstdFrame(kafka.value);
     }
     try {
-      await this.#batcher.add({ topic, messages: converted, bytes });
+      await this.#batcher.add({ topic, messages: converted, bytes, precompressed });
     } catch (error) {
       this.#context.sendErrors.inc({ topic });
       const failure = sendError(error, topic, converted.length);
@@ -130,7 +133,9 @@ export class KafkaProducer implements BusProducer {
     }
     this.#context.requests.inc({});
     try {
-      await producer.sendBatch({ topicMessages, acks: -1, timeout: this.#context.requestTimeoutMs, compression: this.#context.compression });
+      // zstd frames (the edges' signed batches) do not shrink further; compressing them again only costs.
+      const compression = sends[0]?.precompressed ? kafkajs.CompressionTypes.None : this.#context.compression;
+      await producer.sendBatch({ topicMessages, acks: -1, timeout: this.#context.requestTimeoutMs, compression });
     } catch (error) {
       // The broker and this producer disagree on sequence numbers now; a new producer id starts afresh.
       if (breaksIdempotence(error) && this.#producer) {

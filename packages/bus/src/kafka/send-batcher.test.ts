@@ -56,6 +56,26 @@ describe('send batcher', () => {
     await Promise.all([first.promise, second.promise, third.promise]);
   });
 
+  it('keeps precompressed sends out of requests with sends to compress, in the order they came', async () => {
+    const broker = new FakeBroker();
+    const batcher = new SendBatcher({ lingerMs: 10, maxBatchMessages: 100, maxBatchBytes: 1 << 20, flush: broker.flush });
+    const frame = (value: string) => ({ ...send('vigil.events', value), precompressed: true });
+    const sent = [batcher.add(frame('batch-1')), batcher.add(frame('batch-2')), batcher.add(send('vigil.heartbeats', '{"edge":"edge-7f3a"}')), batcher.add(frame('batch-3'))];
+    await tick(20);
+    expect(broker.requests).toHaveLength(1);
+    broker.ack();
+    await tick();
+    broker.ack();
+    await tick();
+    broker.ack();
+    await Promise.all(sent);
+    expect(broker.requests.map((request) => request.map((entry) => [entry.messages.join(), Boolean(entry.precompressed)]))).toEqual([
+      [['batch-1', true], ['batch-2', true]],
+      [['{"edge":"edge-7f3a"}', false]],
+      [['batch-3', true]],
+    ]);
+  });
+
   it('without a linger time, joins the sends of one event-loop turn and delays a lone send by no timer', async () => {
     const broker = new FakeBroker();
     const batcher = new SendBatcher({ lingerMs: 0, maxBatchMessages: 100, maxBatchBytes: 1 << 20, flush: broker.flush });

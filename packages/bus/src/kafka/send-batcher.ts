@@ -4,6 +4,8 @@ export interface PendingSend<M> {
   messages: readonly M[];
   /** Key, value and header bytes of the messages, for the request size limit. */
   bytes: number;
+  /** Every value is compressed already: the request carrying it is not compressed again. Such sends go in requests of their own. */
+  precompressed?: boolean;
 }
 
 /** How the batcher groups sends. */
@@ -111,7 +113,8 @@ export class SendBatcher<M> {
       const next = this.#queue[0]!;
       const tooMany = messages + next.messages.length > this.#options.maxBatchMessages;
       const tooBig = bytes + next.bytes > this.#options.maxBatchBytes;
-      if (batch.length > 0 && (tooMany || tooBig)) break;
+      const otherKind = batch.length > 0 && Boolean(next.precompressed) !== Boolean(batch[0]!.precompressed);
+      if (batch.length > 0 && (tooMany || tooBig || otherKind)) break;
       this.#queue.shift();
       batch.push(next);
       messages += next.messages.length;

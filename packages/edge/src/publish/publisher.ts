@@ -1,6 +1,6 @@
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
 import { OncePerInterval, VigilError, backoffDelayMs, describeError, sleep, type Logger } from '@vigil/runtime';
-import { PackedEventsWriter, type EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, ScratchBuffer, type EcsEvent } from '@vigil/schema';
 import { edgeErrors } from '../errors.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl } from '../syslog/flow-control.ts';
@@ -90,6 +90,7 @@ export class EventPublisher implements FlowControl {
       now: this.#now,
       packed: new PackedEventsWriter(),
       compression: options.compression,
+      signed: new ScratchBuffer(),
     };
   }
 

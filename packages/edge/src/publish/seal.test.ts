@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PackedEventsWriter, decodeEventBatch, decodeSignedBatch, type EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, ScratchBuffer, decodeEventBatch, decodeSignedBatch, type EcsEvent } from '@vigil/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_EDGE_ID, testDeps, testIdentity } from '../test-support.ts';
 import { rawBatchBytes, sealEvents, type SealContext } from './seal.ts';
@@ -14,7 +14,7 @@ afterEach(() => {
 function context(compression: 'zstd' | 'none'): SealContext {
   const { deps, cleanup } = testDeps();
   cleanups.push(cleanup);
-  return { edgeId: TEST_EDGE_ID, bootId: deps.bootId, signer: deps.signer, sequence: deps.sequence, maxBatchBytes: MAX_BATCH_BYTES, now: () => 1_795_525_840_322, packed: new PackedEventsWriter(), compression };
+  return { edgeId: TEST_EDGE_ID, bootId: deps.bootId, signer: deps.signer, sequence: deps.sequence, maxBatchBytes: MAX_BATCH_BYTES, now: () => 1_795_525_840_322, packed: new PackedEventsWriter(), compression, signed: new ScratchBuffer() };
 }
 
 const events = (count: number, message: (i: number) => string): EcsEvent[] => Array.from({ length: count }, (_, i) => ({ message: message(i) }));

@@ -1,5 +1,5 @@
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
-import { PackedEventsWriter, compressSignedBatch, eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, ScratchBuffer, compressSignedBatch, eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
 
 /** What sealing needs: the edge's identity, its sequence and the batch size limit. */
 export interface SealContext {
@@ -13,6 +13,8 @@ export interface SealContext {
   packed: PackedEventsWriter;
   /** `zstd`: the signed batch is published as one zstd frame. */
   compression: 'zstd' | 'none';
+  /** Where a batch is signed before it is compressed; reused batch after batch. */
+  signed: ScratchBuffer;
 }
 
 /** A signed batch ready for the bus. */
@@ -98,6 +100,6 @@ function stamp(event: EcsEvent, batch: BatchStamp, position: number): string {
 /** Signs the packed events as batch `sequence` and frames them as configured: the bytes to publish. */
 function encode(context: SealContext, sequence: bigint): Buffer {
   const header = { edgeId: context.edgeId, bootId: context.bootId, sequence, sentAtMs: context.now() };
-  const signed = context.signer.signPacked(header, context.packed);
-  return context.compression === 'zstd' ? compressSignedBatch(signed) : signed;
+  if (context.compression === 'none') return context.signer.signPacked(header, context.packed);
+  return compressSignedBatch(context.signer.signPacked(header, context.packed, context.signed));
 }
