@@ -6,8 +6,8 @@
 #
 # Node 24 runs the TypeScript sources with their types stripped: the image holds the workspace's
 # sources, its production dependencies, and the stripped JavaScript of every module (made once
-# here, so a running process never loads Node's type stripper; see stripped-source-cache.js). Builds with BuildKit
-# and with the classic builder alike (no RUN --mount, no COPY --link).
+# here, so a running process never loads Node's type stripper; see stripped-source-cache.js).
+# Builds with BuildKit and with the classic builder alike (no RUN --mount, no COPY --link).
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 

@@ -28,7 +28,10 @@ import { fileURLToPath } from 'node:url';
 const CACHE_DIR = process.env.VIGIL_JS_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'vigil', 'js');
 const HEADER = '// vigil: types stripped from the source with sha256 ';
 /** The formats Node gives TypeScript modules, and the JavaScript format each becomes. */
-const JS_FORMAT = { 'module-typescript': 'module', 'commonjs-typescript': 'commonjs' };
+const JS_FORMAT = new Map([
+  ['module-typescript', 'module'],
+  ['commonjs-typescript', 'commonjs'],
+]);
 
 /**
  * The JavaScript of the TypeScript module at `path`: from the cache when its entry was made from
@@ -86,7 +89,7 @@ function store(entry, content) {
 
 registerHooks({
   load(url, context, nextLoad) {
-    const format = context.format === 'module-typescript' || context.format === 'commonjs-typescript' ? JS_FORMAT[context.format] : undefined;
+    const format = JS_FORMAT.get(context.format ?? '');
     if (format === undefined || !url.startsWith('file:') || url.includes('/node_modules/')) return nextLoad(url, context);
     return { format, source: strippedSource(fileURLToPath(url)), shortCircuit: true };
   },

@@ -1,8 +1,9 @@
 import { describeError, errorCode, type Logger, type OncePerInterval } from '@vigil/runtime';
 import { isZstdFrame } from '@vigil/schema';
-import kafkajs, { Partitioners, type CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { Partitioners, type CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { BusProducer, OutgoingMessage } from '../bus.ts';
 import { busErrors } from '../errors.ts';
+import { compressionType } from './compression.ts';
 import { breaksIdempotence, sendError } from './kafka-errors.ts';
 import { toKafkaMessage } from './messages.ts';
 import { SendBatcher, type PendingSend } from './send-batcher.ts';
@@ -134,7 +135,7 @@ export class KafkaProducer implements BusProducer {
     this.#context.requests.inc({});
     try {
       // zstd frames (the edges' signed batches) do not shrink further; compressing them again only costs.
-      const compression = sends[0]?.precompressed ? kafkajs.CompressionTypes.None : this.#context.compression;
+      const compression = sends[0]?.precompressed ? compressionType('none') : this.#context.compression;
       await producer.sendBatch({ topicMessages, acks: -1, timeout: this.#context.requestTimeoutMs, compression });
     } catch (error) {
       // The broker and this producer disagree on sequence numbers now; a new producer id starts afresh.
