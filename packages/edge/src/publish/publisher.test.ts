@@ -2,16 +2,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Metrics, silentLogger } from '@vigil/runtime';
 import { eventId, type EcsEvent } from '@vigil/schema';
 import { EdgeMetrics } from '../metrics.ts';
+import type { EdgeDeps } from '../edge.ts';
 import { MemoryProducer, TEST_EDGE_ID, metricValue, testDeps } from '../test-support.ts';
 import { BusSink } from './batch-sink.ts';
 import { EventPublisher, type EventPublisherOptions } from './publisher.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
+  vi.restoreAllMocks();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function setup(options: Partial<EventPublisherOptions> = {}): { publisher: EventPublisher; producer: MemoryProducer; metrics: Metrics } {
+function setup(options: Partial<EventPublisherOptions> = {}): { publisher: EventPublisher; producer: MemoryProducer; metrics: Metrics; deps: EdgeDeps } {
   const { deps, producer, metrics, cleanup } = testDeps();
   const edgeMetrics = new EdgeMetrics(metrics);
   const publisher = new EventPublisher({
@@ -32,7 +34,7 @@ function setup(options: Partial<EventPublisherOptions> = {}): { publisher: Event
     ...options,
   });
   cleanups.push(cleanup, () => publisher.stop());
-  return { publisher, producer, metrics };
+  return { publisher, producer, metrics, deps };
 }
 
 const line = (n: number): EcsEvent => ({ message: `line ${n}`, event: { kind: 'event', original: `<13>1 - host app - - - line ${n}`, created: '2025-03-14T12:00:00.000Z' } });
@@ -120,6 +122,49 @@ describe('durability and retries', () => {
     await producer.waitForEvents(3);
     await vi.waitFor(() => expect(publisher.isFull()).toBe(false));
     expect(rooms).toBe(1);
+  });
+});
+
+describe('sealing failures', () => {
+  it('keeps events while no sequence number can be taken, tells waiting callers, and publishes everything in order once it can', async () => {
+    const { publisher, producer, deps } = setup({ maxBatchEvents: 2 });
+    const next = vi.spyOn(deps.sequence, 'next').mockImplementation(() => {
+      throw new Error('sequence file unwritable');
+    });
+    const waiting = publisher.publish([line(1), line(2), line(3)]);
+    await expect(waiting).rejects.toMatchObject({ code: 'VIGIL_ERR_EDGE_SEAL_FAILED', status: 503 });
+    expect(publisher.failing).toBe(true);
+    publisher.enqueue(line(4));
+    expect(publisher.inFlight).toBe(4);
+    next.mockRestore();
+    const events = await producer.waitForEvents(4);
+    expect(events.map((e) => e.message)).toEqual(['line 1', 'line 2', 'line 3', 'line 4']);
+    const sequences = producer.batches().map((b) => b.sequence);
+    expect(sequences).toEqual(sequences.map((_, i) => sequences[0]! + BigInt(i)));
+    await vi.waitFor(() => expect(publisher.inFlight).toBe(0));
+    expect(publisher.failing).toBe(false);
+  });
+
+  it('re-signs a batch whose signature failed under the same number, with the events that came meanwhile after it', async () => {
+    const { publisher, producer, metrics, deps } = setup({ maxBatchEvents: 2 });
+    vi.spyOn(deps.signer, 'signPacked').mockImplementationOnce(() => {
+      throw new Error('key unreadable');
+    });
+    publisher.enqueue(line(1));
+    publisher.enqueue(line(2));
+    publisher.enqueue(line(3));
+    const events = await producer.waitForEvents(3);
+    expect(events.map((e) => e.message)).toEqual(['line 1', 'line 2', 'line 3']);
+    const [first, second] = producer.batches();
+    expect(first!.events.map((e) => e.vigil?.batch?.sequence)).toEqual([Number(first!.sequence), Number(first!.sequence)]);
+    expect(second!.sequence).toBe(first!.sequence + 1n);
+    expect(await metricValue(metrics, 'vigil_edge_publish_failures_total', { stage: 'seal' })).toBe(1);
+  });
+
+  it('resolves a caller whose last event filled a batch with that batch', async () => {
+    const { publisher, producer } = setup({ maxBatchEvents: 2, flushIntervalMs: 60_000 });
+    await publisher.publish([line(1), line(2)]);
+    expect(producer.batches()).toHaveLength(1);
   });
 });
 

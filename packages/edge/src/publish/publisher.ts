@@ -5,7 +5,8 @@ import { edgeErrors } from '../errors.ts';
 import type { EdgeMetrics } from '../metrics.ts';
 import type { FlowControl } from '../syslog/flow-control.ts';
 import type { BatchSink } from './batch-sink.ts';
-import { rawBatchBytes, sealEvents, type SealContext, type SealedBatch } from './seal.ts';
+import { OpenBatch } from './open-batch.ts';
+import type { SealedBatch } from './seal.ts';
 
 export interface EventPublisherOptions {
   /** Where sealed batches become durable: the bus itself or the on-disk spool in front of it. */
@@ -40,7 +41,8 @@ interface QueuedBatch extends SealedBatch {
 
 /**
  * The publish path: groups events into batches (closed at `maxBatchEvents`, `maxBatchBytes` or
- * `flushIntervalMs` after their first event), seals them (sequence, ids, signature) and hands
+ * `flushIntervalMs` after their first event; each event is stamped and encoded as it arrives,
+ * see `OpenBatch`), seals them (signature) and hands
  * them, in order, to the sink — the on-disk spool, or the bus directly — one group of queued
  * batches at a time, so sequence numbers arrive in order. A group the sink refuses is kept and
  * offered again with backoff; events count as in flight until the sink has them, which is what
@@ -53,15 +55,19 @@ interface QueuedBatch extends SealedBatch {
  */
 export class EventPublisher implements FlowControl {
   readonly #options: EventPublisherOptions;
-  readonly #seal: SealContext;
   readonly #now: () => number;
   readonly #roomListeners = new Set<() => void>();
   readonly #idleWaiters: Array<() => void> = [];
   readonly #abort = new AbortController();
   readonly #logOnce = new OncePerInterval();
-  #open: EcsEvent[] = [];
-  #openBytes = 0;
-  #openTickets: Ticket[] = [];
+  readonly #batch: OpenBatch;
+  /** Events taken while sealing failed, not yet in a batch. */
+  #waiting: EcsEvent[] = [];
+  /** Events taken since the start, and how many of them are sealed into batches. */
+  #accepted = 0;
+  #sealedEvents = 0;
+  /** Callers waiting for the batch that holds their last event (the `#accepted` count it has) to be sealed. */
+  #tickets: Array<{ ticket: Ticket; lastEvent: number }> = [];
   #timer: NodeJS.Timeout | undefined;
   #queue: QueuedBatch[] = [];
   #sending = false;
@@ -74,14 +80,12 @@ export class EventPublisher implements FlowControl {
   #sinkWasFull = false;
   #stopped = false;
   readonly #unsubscribeSink: () => void;
-  readonly #rawBatchBytes: number;
 
   constructor(options: EventPublisherOptions) {
     this.#options = options;
     this.#unsubscribeSink = options.sink.onRoom(() => this.#checkRoom());
     this.#now = options.now ?? Date.now;
-    this.#rawBatchBytes = rawBatchBytes(options.maxBatchBytes, options.compression);
-    this.#seal = {
+    this.#batch = new OpenBatch({
       edgeId: options.signer.edgeId,
       bootId: options.bootId,
       signer: options.signer,
@@ -91,7 +95,7 @@ export class EventPublisher implements FlowControl {
       packed: new PackedEventsWriter(),
       compression: options.compression,
       signed: new ScratchBuffer(),
-    };
+    });
   }
 
   /** Events held that the bus has not acknowledged yet. */
@@ -145,7 +149,6 @@ export class EventPublisher implements FlowControl {
       return false;
     }
     this.#push(event);
-    this.#closeIfFull();
     return true;
   }
 
@@ -154,13 +157,9 @@ export class EventPublisher implements FlowControl {
     if (this.#stopped) return Promise.reject(edgeErrors.create('VIGIL_ERR_EDGE_STOPPING'));
     if (events.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const ticket: Ticket = { settled: false, resolve, reject };
-      for (let i = 0; i < events.length; i++) {
-        this.#push(events[i]!);
-        // The ticket rides with the batch holding the last event: batches are acknowledged in order.
-        if (i === events.length - 1) this.#openTickets.push(ticket);
-        this.#closeIfFull();
-      }
+      // Registered first: pushing the last event may already seal its batch.
+      this.#tickets.push({ ticket: { settled: false, resolve, reject }, lastEvent: this.#accepted + events.length });
+      for (const event of events) this.#push(event);
     });
   }
 
@@ -187,47 +186,81 @@ export class EventPublisher implements FlowControl {
     this.#options.logger.error({ code: error.code, count: lost }, error.message);
     this.#rejectAll(error);
     this.#queue = [];
-    this.#open = [];
+    this.#batch.discard();
+    this.#waiting = [];
     this.#inFlight = 0;
     this.#options.metrics.inFlight.set(0);
   }
 
   #push(event: EcsEvent): void {
-    this.#open.push(event);
     this.#inFlight++;
-    // An estimate: original + message dominate an event's JSON; sealing enforces the real limit.
-    this.#openBytes += (event.event?.original?.length ?? 0) + (event.message?.length ?? 0) + 512;
-    if (this.#open.length === 1 && this.#timer === undefined) this.#timer = setTimeout(() => this.#close(), this.#options.flushIntervalMs);
+    this.#accepted++;
     if (this.#inFlight >= this.#options.maxInFlightEvents) this.#full = true;
+    // While sealing fails, events wait as they are, in order, for the retry.
+    if (this.#sealFailing || this.#waiting.length > 0 || !this.#add(event)) this.#waiting.push(event);
+    if (this.#timer === undefined && (this.#batch.count > 0 || this.#waiting.length > 0)) this.#timer = setTimeout(() => this.#close(), this.#options.flushIntervalMs);
   }
 
-  #closeIfFull(): void {
-    if (this.#open.length >= this.#options.maxBatchEvents || this.#openBytes >= this.#rawBatchBytes) this.#close();
+  /** Encodes the event into the open batch, sealing the batch when it is full; false when sealing failed (the event was not taken). */
+  #add(event: EcsEvent): boolean {
+    try {
+      if (!this.#batch.add(event)) {
+        if (!this.#sealOpen()) return false;
+        this.#batch.add(event);
+      }
+    } catch (error) {
+      this.#sealFailed(error);
+      return false;
+    }
+    if (this.#batch.count >= this.#options.maxBatchEvents) this.#sealOpen();
+    return true;
   }
 
+  /** Seals the open batch and, after a failure, the events that waited: the flush timer, a retry, stop. */
   #close(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.#open.length === 0 || this.#abort.signal.aborted) return;
-    const events = this.#open;
-    const tickets = this.#openTickets;
+    if (this.#abort.signal.aborted || !this.#sealOpen()) return;
+    if (this.#waiting.length > 0) {
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      for (let i = 0; i < waiting.length; i++) {
+        if (!this.#add(waiting[i]!)) {
+          this.#waiting = waiting.slice(i);
+          return;
+        }
+      }
+      this.#sealOpen();
+    }
+  }
+
+  /** Seals the open batch into the queue and starts sending; false when sealing failed (the batch is kept, a retry is scheduled). */
+  #sealOpen(): boolean {
+    if (this.#batch.count === 0) return true;
     let sealed: SealedBatch[];
     try {
-      sealed = sealEvents(events, this.#seal);
+      sealed = this.#batch.seal();
     } catch (error) {
       this.#sealFailed(error);
-      return;
+      return false;
     }
-    this.#open = [];
-    this.#openBytes = 0;
-    this.#openTickets = [];
+    // The flush timer belongs to the batch just sealed; the next one starts its own.
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (this.#sealFailing) {
       this.#sealFailing = false;
       this.#options.logger.info('batches are being signed again');
     }
-    for (let i = 0; i < sealed.length; i++) this.#queue.push({ ...sealed[i]!, tickets: i === sealed.length - 1 ? tickets : [] });
+    for (const batch of sealed) {
+      this.#sealedEvents += batch.count;
+      // A caller's ticket rides with the batch that holds its last event: batches are acknowledged in order.
+      let end = 0;
+      while (end < this.#tickets.length && this.#tickets[end]!.lastEvent <= this.#sealedEvents) end++;
+      this.#queue.push({ ...batch, tickets: this.#tickets.splice(0, end).map(({ ticket }) => ticket) });
+    }
     this.#options.metrics.inFlight.set(this.#inFlight);
     void this.#drain();
+    return true;
   }
 
   /** Sealing failed (sequence file or key unusable): keep the events and try again after a backoff. */
@@ -240,6 +273,7 @@ export class EventPublisher implements FlowControl {
     const failure = edgeErrors.create('VIGIL_ERR_EDGE_SEAL_FAILED', { reason: describeError(error) });
     if (this.#logOnce.shouldLog(failure.code)) logger.error({ code: failure.code, retryInMs: delay }, failure.message);
     this.#rejectAll(failure);
+    clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#close(), delay);
   }
 
@@ -308,12 +342,12 @@ export class EventPublisher implements FlowControl {
       for (const ticket of batch.tickets) settle(ticket, error);
       batch.tickets = [];
     }
-    for (const ticket of this.#openTickets) settle(ticket, error);
-    this.#openTickets = [];
+    for (const { ticket } of this.#tickets) settle(ticket, error);
+    this.#tickets = [];
   }
 
   #notifyIdle(): void {
-    if (this.#sending || this.#queue.length > 0 || this.#open.length > 0) return;
+    if (this.#sending || this.#queue.length > 0 || this.#batch.count > 0 || this.#waiting.length > 0) return;
     for (const waiter of this.#idleWaiters.splice(0)) waiter();
   }
 }

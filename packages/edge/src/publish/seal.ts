@@ -78,17 +78,18 @@ function sealFrom(events: readonly EcsEvent[], first: number, end: number, conte
 }
 
 /** What every event of one batch gets: the id prefix and the edge's provenance. */
-interface BatchStamp {
+export interface BatchStamp {
   idPrefix: string;
   edge: { id: string; boot_id: string };
   sequence: number;
 }
 
-function batchStamp(context: SealContext, sequence: bigint): BatchStamp {
+export function batchStamp(context: SealContext, sequence: bigint): BatchStamp {
   return { idPrefix: eventIdPrefix(context.edgeId, context.bootId, sequence), edge: { id: context.edgeId, boot_id: context.bootId }, sequence: Number(sequence) };
 }
 
-function stamp(event: EcsEvent, batch: BatchStamp, position: number): string {
+/** Sets the event's id and provenance for its place in the batch; returns its JSON. */
+export function stamp(event: EcsEvent, batch: BatchStamp, position: number): string {
   const ecs = (event.event ??= {});
   ecs.id = eventIdAt(batch.idPrefix, position);
   const vigil = (event.vigil ??= {});
@@ -98,7 +99,7 @@ function stamp(event: EcsEvent, batch: BatchStamp, position: number): string {
 }
 
 /** Signs the packed events as batch `sequence` and frames them as configured: the bytes to publish. */
-function encode(context: SealContext, sequence: bigint): Buffer {
+export function encode(context: SealContext, sequence: bigint): Buffer {
   const header = { edgeId: context.edgeId, bootId: context.bootId, sequence, sentAtMs: context.now() };
   if (context.compression === 'none') return context.signer.signPacked(header, context.packed);
   return compressSignedBatch(context.signer.signPacked(header, context.packed, context.signed));
