@@ -6,7 +6,7 @@ import { OncePerInterval, describeError, parseConfig, startAll, stopAll, type Co
 import type { EcsEvent } from '@vigil/schema';
 import { edgeConfigSchema, type EdgeConfig, type EdgeConfigInput } from './config.ts';
 import { HttpIngestSource, type VerifyIngestKey } from './http/http-source.ts';
-import { normalizeSyslog, quarantineToEvent } from './normalize.ts';
+import { normalizeSyslog, normalizeSyslogLines, quarantineToEvent, type NormalizedSyslog } from './normalize.ts';
 import { ParserRegistry } from './parsers/registry.ts';
 import { BusSink, type BatchSink } from './publish/batch-sink.ts';
 import { ProcessingPipeline } from './processing/pipeline.ts';
@@ -173,7 +173,7 @@ class EdgeHost implements Edge {
         port: tcp.port,
         maxMessageBytes: tcp.maxMessageBytes,
         idleTimeoutMs: tcp.idleTimeoutMs,
-        onMessage: (bytes, peer) => this.#onSyslog(bytes, peer, 'syslog_tcp'),
+        onMessages: (frames, peer) => this.#onSyslogLines(frames, peer, 'syslog_tcp'),
         onQuarantine: (frame, peer) => this.#onQuarantine(frame, peer, 'syslog_tcp', tcp.maxMessageBytes),
       });
     }
@@ -182,7 +182,7 @@ class EdgeHost implements Edge {
         ...common,
         ...tls,
         identity: deps.tlsIdentity,
-        onMessage: (bytes, peer) => this.#onSyslog(bytes, peer, 'syslog_tls'),
+        onMessages: (frames, peer) => this.#onSyslogLines(frames, peer, 'syslog_tls'),
         onQuarantine: (frame, peer) => this.#onQuarantine(frame, peer, 'syslog_tls', tls.maxMessageBytes),
       });
     }
@@ -285,10 +285,7 @@ class EdgeHost implements Edge {
     const receivedAt = this.#receiptTime();
     let event: EcsEvent;
     try {
-      const normalized = normalizeSyslog(bytes, receivedAt, input, this.#parsers, this.#now(), { timeZone: this.#timeZone, tlsClient: peer.tls });
-      event = normalized.event;
-      if (normalized.status === 'unparsed') this.#parseFailure(normalized.detail ?? 'bad_header', event, peer);
-      else if (normalized.status === 'partial') this.#metrics.parsePartial.inc({ parser: normalized.detail ?? 'unknown' });
+      event = this.#counted(normalizeSyslog(bytes, receivedAt, input, this.#parsers, this.#now(), { timeZone: this.#timeZone, tlsClient: peer.tls }), peer);
     } catch (error) {
       // Parsing is written not to throw; should it ever, the line is still kept, unparsed.
       const raw = bytes.toString('utf8');
@@ -302,6 +299,26 @@ class EdgeHost implements Edge {
       this.#parseFailure('internal_error', event, peer);
     }
     this.#processing.process(event, input);
+  }
+
+  /** The lines of one TCP or TLS read, normalized together (`normalizeSyslogLines`). */
+  #onSyslogLines(frames: readonly Buffer[], peer: Peer, input: SyslogInput): void {
+    let normalized: NormalizedSyslog[];
+    try {
+      normalized = normalizeSyslogLines(frames, this.#receiptTime(), input, this.#parsers, this.#now(), { timeZone: this.#timeZone, tlsClient: peer.tls });
+    } catch {
+      // Line by line instead, so that only a line that throws is kept unparsed.
+      for (const bytes of frames) this.#onSyslog(bytes, peer, input);
+      return;
+    }
+    for (const line of normalized) this.#processing.process(this.#counted(line, peer), input);
+  }
+
+  /** Counts a normalized line that was not fully understood; returns its event. */
+  #counted(normalized: NormalizedSyslog, peer: Peer): EcsEvent {
+    if (normalized.status === 'unparsed') this.#parseFailure(normalized.detail ?? 'bad_header', normalized.event, peer);
+    else if (normalized.status === 'partial') this.#metrics.parsePartial.inc({ parser: normalized.detail ?? 'unknown' });
+    return normalized.event;
   }
 
   /** Filters and pseudonymises an HTTP request's events (HTTP is never aggregated: it is acknowledged). */

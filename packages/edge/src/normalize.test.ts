@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getField, validateEvent } from '@vigil/schema';
-import { normalizeSyslog, quarantineToEvent } from './normalize.ts';
+import { normalizeSyslog, normalizeSyslogLines, quarantineToEvent } from './normalize.ts';
 import { ParserRegistry } from './parsers/registry.ts';
 import { timeZone } from './syslog/time-zone.ts';
 
@@ -100,6 +100,34 @@ describe('lines received over TLS', () => {
     }
     const anonymous = normalizeSyslog('<13>1 - - - - - - hi', RECEIVED, 'syslog_tls', noParsers, 0, { tlsClient: { version: '1.2' } }).event;
     expect(anonymous.tls).toEqual({ version: '1.2', version_protocol: 'tls' });
+  });
+});
+
+describe('normalizeSyslogLines', () => {
+  /** Every line of the fixtures, interleaved across files, and a few that take the other paths. */
+  function fixtureLines(): string[] {
+    const files = ['rfc5424.json', 'rfc3164.json', 'sshd.json', ...['formats', 'system'].flatMap((dir) => readdirSync(new URL(`../testdata/parsers/${dir}`, import.meta.url)).map((name) => `parsers/${dir}/${name}`))];
+    const perFile = files.map((file) => {
+      const parsed = JSON.parse(readFileSync(new URL(`../testdata/${file}`, import.meta.url), 'utf8')) as Case[] | { cases: Case[] };
+      return (Array.isArray(parsed) ? parsed : parsed.cases).map((c) => c.line);
+    });
+    perFile.push(readFileSync(new URL('../testdata/auth.log', import.meta.url), 'utf8').split('\n').filter(Boolean));
+    perFile.push(['<13>Mar 14 11:00:00 host -- MARK --', '<38>Mar 14 11:00:00 bastion sshd[1]: message repeated 3 times: [ Failed password for root from 192.0.2.1 port 22 ssh2]', 'no header at all', '<999>bad priority']);
+    const lines: string[] = [];
+    for (let i = 0; perFile.some((file) => i < file.length); i++) for (const file of perFile) if (i < file.length) lines.push(file[i]!);
+    return lines;
+  }
+
+  it('gives each line of a read the same result as normalizeSyslog, in the order of the lines', () => {
+    const parsers = new ParserRegistry();
+    const frames = [...fixtureLines().map((line) => Buffer.from(line)), Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0x41, 0xfc, 0x42])];
+    const nowMs = Date.parse(RECEIVED);
+    const options = { timeZone: timeZone('Europe/Berlin'), tlsClient: { version: '1.3' } };
+    const together = normalizeSyslogLines(frames, RECEIVED, 'syslog_tls', parsers, nowMs, options);
+    const oneByOne = frames.map((frame) => normalizeSyslog(frame, RECEIVED, 'syslog_tls', parsers, nowMs, options));
+    expect(frames.length).toBeGreaterThan(200);
+    expect(new Set(oneByOne.map((result) => result.event.vigil?.parse?.parser)).size).toBeGreaterThan(15);
+    expect(together).toEqual(oneByOne);
   });
 });
 

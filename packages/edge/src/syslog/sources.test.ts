@@ -172,6 +172,16 @@ describe('syslog over TCP', () => {
     expect(await metricValue(metrics, 'vigil_edge_parse_failures_total', { reason: 'frame_too_large' })).toBe(3);
   });
 
+  it('keeps the order of the lines of one read around a quarantined frame, and counts each line received', async () => {
+    const { edge, producer, metrics } = await startEdge();
+    const client = await tcpClient(edge.addresses().syslogTcp!.port);
+    const line = (n: number) => `<13>1 2025-03-14T12:00:00Z host app - - - line ${n}`;
+    client.write(`${line(1)}\n${line(2)}\n<13>1 - host app - - - ${'A'.repeat(2000)}\n${line(3)}\n${line(4)}\n`);
+    const events = await producer.waitForEvents(5);
+    expect(events.map((e) => (e.error ? e.error.code : e.message))).toEqual(['line 1', 'line 2', 'VIGIL_ERR_EDGE_FRAME_TOO_LARGE', 'line 3', 'line 4']);
+    expect(await metricValue(metrics, 'vigil_edge_received_total', { source: 'syslog_tcp' })).toBe(5);
+  });
+
   it('survives garbage on one connection without disturbing another', async () => {
     const { edge, producer, metrics } = await startEdge();
     const port = edge.addresses().syslogTcp!.port;

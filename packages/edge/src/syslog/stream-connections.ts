@@ -20,8 +20,8 @@ export interface StreamConnectionsOptions {
   logger: Logger;
   /** Source addresses whose connections are closed at accept. */
   accessList?: SourceAccessList | undefined;
-  /** One framed syslog message. The buffer is valid only during the call. */
-  onMessage(bytes: Buffer, peer: Peer): void;
+  /** The framed syslog messages of one read, in order. The buffers are valid only during the call. */
+  onMessages(frames: readonly Buffer[], peer: Peer): void;
   /** Bytes that were not a usable frame (too large, malformed, cut off). */
   onQuarantine(frame: QuarantinedFrame, peer: Peer): void;
 }
@@ -68,13 +68,23 @@ export class StreamConnections {
   /** Takes over a connected socket (for TLS: after the handshake and the client check). */
   accept(socket: Socket, peer: Peer): void {
     if (this.#options.accessList?.refuseConnection(socket, this.#options.input)) return;
-    const { input, maxMessageBytes, idleTimeoutMs, metrics, connections, logger, flow, onMessage, onQuarantine } = this.#options;
+    const { input, maxMessageBytes, idleTimeoutMs, metrics, connections, logger, flow, onMessages, onQuarantine } = this.#options;
+    // The frames of one read are handed over together (see `normalizeSyslogLines`); a
+    // quarantined frame hands over those before it first, so order is kept.
+    let frames: Buffer[] = [];
+    const handOver = (): void => {
+      if (frames.length === 0) return;
+      const read = frames;
+      frames = [];
+      metrics.received.inc({ source: input }, read.length);
+      onMessages(read, peer);
+    };
     const decoder = new SyslogFrameDecoder(maxMessageBytes, {
       onFrame(bytes) {
-        metrics.received.inc({ source: input });
-        onMessage(bytes, peer);
+        frames.push(bytes);
       },
       onQuarantine(frame) {
+        handOver();
         metrics.received.inc({ source: input });
         onQuarantine(frame, peer);
       },
@@ -86,10 +96,16 @@ export class StreamConnections {
     const finish = (): void => {
       if (ended) return;
       ended = true;
-      this.#guard(socket, () => decoder.end());
+      this.#guard(socket, () => {
+        decoder.end();
+        handOver();
+      });
     };
     socket.on('data', (chunk: Buffer) => {
-      this.#guard(socket, () => decoder.push(chunk));
+      this.#guard(socket, () => {
+        decoder.push(chunk);
+        handOver();
+      });
       if (flow.isFull()) this.#pause(socket);
     });
     socket.on('end', finish);

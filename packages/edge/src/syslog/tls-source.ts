@@ -28,8 +28,8 @@ export interface SyslogTlsSourceOptions {
   logger: Logger;
   /** Source addresses whose connections are closed at accept. */
   accessList?: SourceAccessList | undefined;
-  /** One framed syslog message; `peer.tls` says who sent it. The buffer is valid only during the call. */
-  onMessage(bytes: Buffer, peer: Peer): void;
+  /** The framed syslog messages of one read, in order; `peer.tls` says who sent them. The buffers are valid only during the call. */
+  onMessages(frames: readonly Buffer[], peer: Peer): void;
   /** Bytes that were not a usable frame (too large, malformed, cut off). */
   onQuarantine(frame: QuarantinedFrame, peer: Peer): void;
 }
