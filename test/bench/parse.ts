@@ -1,24 +1,40 @@
 /**
  * Parse+normalize benchmark: lines per CPU-second on one core, on the realistic mix of
- * `lines.ts`, through the edge's own per-line code (`normalizeSyslog` with the default
- * `ParserRegistry`, given the framed bytes as the TCP listener hands them over). Single
- * thread; a warm-up, then several rounds over the whole mix, median reported. Then the same per
- * family and per fixture file, so a slow parser stands out. Prints one JSON line at the end.
+ * `lines.ts`, through the edge's own code as the TCP and TLS listeners run it: the framed lines
+ * of each 64 KB read (what Node reads from a busy socket) given to `normalizeSyslogLines` with
+ * the default `ParserRegistry`. The same mix line by line (`normalizeSyslog`, the UDP path, one
+ * datagram at a time) is reported alongside. Single thread; a warm-up, then several rounds over
+ * the whole mix, median reported. Then the same per family and per fixture file, so a slow
+ * parser stands out. Prints one JSON line at the end.
  *
  *   node test/bench/parse.ts [lines=100000] [rounds=7]
  *
  * The mix is warmed up for WARMUP passes first: V8 needs about half a million mixed lines
  * before every parser's code is optimized, and a running edge is past that within seconds.
+ *
+ * It runs under the edge's own node settings (`VIGIL_NODE_FLAGS`, as bin/vigil and the image
+ * start it), re-starting itself with them when started without: with Node's defaults, about
+ * one run in three lets V8 pretenure the events into the old generation, and that run measures
+ * a fifth slower.
  */
-import { normalizeSyslog, ParserRegistry, type ParseStatus } from '@vigil/edge';
+import { spawnSync } from 'node:child_process';
+import { normalizeSyslog, normalizeSyslogLines, ParserRegistry, type NormalizedSyslog, type ParseStatus } from '@vigil/edge';
 import { generateMix, type MixLine } from './lines.ts';
 import { FAMILIES, type Family } from './mix-sources.ts';
+import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
 import { describeMachine, median } from './machine.ts';
+
+if (!VIGIL_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
+  const child = spawnSync(process.execPath, [...VIGIL_NODE_FLAGS, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...VIGIL_NODE_ENV } });
+  process.exit(child.status ?? 1);
+}
 
 const LINES = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 7);
 const GROUP_ROUNDS = 5;
 const WARMUP_LINES = 500_000;
+/** Bytes Node reads from a socket at a time when more are waiting. */
+const READ_BYTES = 64 * 1024;
 
 /** What one measured group of lines did. */
 export interface RateFigures {
@@ -34,51 +50,65 @@ export interface RateFigures {
 const parsers = new ParserRegistry();
 let sink = 0;
 
-/** The lines as the TCP listener hands them to the edge: slices of one received buffer. */
-function framed(lines: readonly MixLine[]): Buffer[] {
+/** The lines as the TCP listener hands them to the edge: slices of one received buffer, grouped by 64 KB read. */
+function framed(lines: readonly MixLine[]): Buffer[][] {
   const joined = Buffer.from(lines.map((entry) => entry.line).join('\n'));
-  const frames: Buffer[] = [];
+  const reads: Buffer[][] = [];
+  let read: Buffer[] = [];
   let start = 0;
+  let readEnd = READ_BYTES;
   for (const { line } of lines) {
     const length = Buffer.byteLength(line);
-    frames.push(joined.subarray(start, start + length));
+    read.push(joined.subarray(start, start + length));
     start += length + 1;
+    if (start >= readEnd) {
+      reads.push(read);
+      read = [];
+      readEnd += READ_BYTES;
+    }
   }
-  return frames;
+  if (read.length > 0) reads.push(read);
+  return reads;
 }
 
-/** One pass as the edge runs it: the receipt time formatted once per millisecond, then normalizeSyslog. */
-function pass(frames: readonly Buffer[], statuses?: Record<ParseStatus, number>): void {
+type Mode = 'reads' | 'lines';
+
+/** One pass as the edge runs it: the receipt time formatted once per millisecond, then each read normalized (or each line, `lines`). */
+function pass(reads: readonly Buffer[][], mode: Mode, statuses?: Record<ParseStatus, number>): void {
   let lastMs = -1;
   let receivedAt = '';
-  for (const frame of frames) {
+  const count = (normalized: NormalizedSyslog) => {
+    sink += normalized.event.message?.length ?? 0;
+    if (statuses) statuses[normalized.status]++;
+  };
+  for (const read of reads) {
     const now = Date.now();
     if (now !== lastMs) {
       lastMs = now;
       receivedAt = new Date(now).toISOString();
     }
-    const { status, event } = normalizeSyslog(frame, receivedAt, 'syslog_tcp', parsers, now);
-    sink += event.message?.length ?? 0;
-    if (statuses) statuses[status]++;
+    if (mode === 'reads') for (const normalized of normalizeSyslogLines(read, receivedAt, 'syslog_tcp', parsers, now)) count(normalized);
+    else for (const frame of read) count(normalizeSyslog(frame, receivedAt, 'syslog_tcp', parsers, now));
   }
 }
 
-function measure(frames: readonly Buffer[], rounds: number, warmupLines: number): RateFigures {
+function measure(reads: readonly Buffer[][], rounds: number, warmupLines: number, mode: Mode = 'reads'): RateFigures {
   const status: Record<ParseStatus, number> = { parsed: 0, partial: 0, unparsed: 0 };
-  pass(frames, status);
-  for (let done = frames.length; done < warmupLines; done += frames.length) pass(frames);
+  const lines = reads.reduce((total, read) => total + read.length, 0);
+  pass(reads, mode, status);
+  for (let done = lines; done < warmupLines; done += lines) pass(reads, mode);
   const cpuRates: number[] = [];
   const wallRates: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const cpu = process.cpuUsage();
     const wall = performance.now();
-    pass(frames);
+    pass(reads, mode);
     const cpuSeconds = cpuSecondsSince(cpu);
     const wallSeconds = (performance.now() - wall) / 1000;
-    cpuRates.push(frames.length / cpuSeconds);
-    wallRates.push(frames.length / wallSeconds);
+    cpuRates.push(lines / cpuSeconds);
+    wallRates.push(lines / wallSeconds);
   }
-  const total = frames.length;
+  const total = lines;
   return {
     lines: total,
     linesPerCpuSecond: Math.round(median(cpuRates)),
@@ -109,9 +139,12 @@ function byKey<K extends string>(lines: readonly MixLine[], key: (line: MixLine)
 
 const mix = generateMix(LINES, 1);
 const bytes = mix.reduce((total, entry) => total + Buffer.byteLength(entry.line), 0);
-const overall = measure(framed(mix), ROUNDS, WARMUP_LINES);
+const mixReads = framed(mix);
+const overall = measure(mixReads, ROUNDS, WARMUP_LINES);
+const lineByLine = measure(mixReads, ROUNDS, WARMUP_LINES, 'lines');
 console.log(`machine: ${describeMachine()}`);
-console.log(`mix: ${LINES} lines, ${Math.round(bytes / LINES)} bytes on average; ${overall.linesPerCpuSecond} lines/CPU-s (${overall.linesPerSecond} lines/s wall), median of ${ROUNDS}`);
+console.log(`mix: ${LINES} lines, ${Math.round(bytes / LINES)} bytes on average, ${mixReads.length} reads of 64 KB; ${overall.linesPerCpuSecond} lines/CPU-s (${overall.linesPerSecond} lines/s wall), median of ${ROUNDS}`);
+console.log(`  line by line (UDP): ${lineByLine.linesPerCpuSecond} lines/CPU-s`);
 
 // Each group is repeated to at least 20,000 lines so small groups are timed over enough work.
 const groupFrames = (lines: MixLine[]) => framed(Array.from({ length: Math.max(1, Math.ceil(20_000 / lines.length)) }, () => lines).flat());
@@ -140,6 +173,7 @@ console.log(
     averageLineBytes: Math.round(bytes / LINES),
     linesPerCpuSecond: overall.linesPerCpuSecond,
     linesPerSecond: overall.linesPerSecond,
+    lineByLinePerCpuSecond: lineByLine.linesPerCpuSecond,
     status: overall.status,
     families,
     sources,
