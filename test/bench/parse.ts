@@ -87,7 +87,7 @@ function pass(reads: readonly Buffer[][], mode: Mode, statuses?: Record<ParseSta
       lastMs = now;
       receivedAt = new Date(now).toISOString();
     }
-    if (mode === 'reads') for (const normalized of normalizeSyslogLines(read, receivedAt, 'syslog_tcp', parsers, now)) count(normalized);
+    if (mode === 'reads') normalizeSyslogLines(read, receivedAt, 'syslog_tcp', parsers, now, {}, count);
     else for (const frame of read) count(normalizeSyslog(frame, receivedAt, 'syslog_tcp', parsers, now));
   }
 }

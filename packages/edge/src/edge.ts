@@ -303,15 +303,16 @@ class EdgeHost implements Edge {
 
   /** The lines of one TCP or TLS read, normalized together (`normalizeSyslogLines`). */
   #onSyslogLines(frames: readonly Buffer[], peer: Peer, input: SyslogInput): void {
-    let normalized: NormalizedSyslog[];
+    let handed = 0;
     try {
-      normalized = normalizeSyslogLines(frames, this.#receiptTime(), input, this.#parsers, this.#now(), { timeZone: this.#timeZone, tlsClient: peer.tls });
+      normalizeSyslogLines(frames, this.#receiptTime(), input, this.#parsers, this.#now(), { timeZone: this.#timeZone, tlsClient: peer.tls }, (line) => {
+        handed++;
+        this.#processing.process(this.#counted(line, peer), input);
+      });
     } catch {
-      // Line by line instead, so that only a line that throws is kept unparsed.
-      for (const bytes of frames) this.#onSyslog(bytes, peer, input);
-      return;
+      // The rest line by line instead, so that only a line that throws is kept unparsed.
+      for (let i = handed; i < frames.length; i++) this.#onSyslog(frames[i]!, peer, input);
     }
-    for (const line of normalized) this.#processing.process(this.#counted(line, peer), input);
   }
 
   /** Counts a normalized line that was not fully understood; returns its event. */

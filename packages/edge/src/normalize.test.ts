@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { getField, validateEvent } from '@vigil/schema';
-import { normalizeSyslog, normalizeSyslogLines, quarantineToEvent } from './normalize.ts';
+import { normalizeSyslog, normalizeSyslogLines, quarantineToEvent, type NormalizedSyslog } from './normalize.ts';
 import { ParserRegistry } from './parsers/registry.ts';
 import { timeZone } from './syslog/time-zone.ts';
 
@@ -123,7 +123,8 @@ describe('normalizeSyslogLines', () => {
     const frames = [...fixtureLines().map((line) => Buffer.from(line)), Buffer.from([0x3c, 0x31, 0x33, 0x3e, 0x41, 0xfc, 0x42])];
     const nowMs = Date.parse(RECEIVED);
     const options = { timeZone: timeZone('Europe/Berlin'), tlsClient: { version: '1.3' } };
-    const together = normalizeSyslogLines(frames, RECEIVED, 'syslog_tls', parsers, nowMs, options);
+    const together: NormalizedSyslog[] = [];
+    normalizeSyslogLines(frames, RECEIVED, 'syslog_tls', parsers, nowMs, options, (normalized) => together.push(normalized));
     const oneByOne = frames.map((frame) => normalizeSyslog(frame, RECEIVED, 'syslog_tls', parsers, nowMs, options));
     expect(frames.length).toBeGreaterThan(200);
     expect(new Set(oneByOne.map((result) => result.event.vigil?.parse?.parser)).size).toBeGreaterThan(15);

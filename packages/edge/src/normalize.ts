@@ -59,11 +59,13 @@ export function normalizeSyslog(
 
 /**
  * Normalizes the lines of one read (a TCP or TLS chunk) as `normalizeSyslog` does each line,
- * with the results in the lines' order. Every line's header is read and its parser chosen
- * first; then the lines are finished grouped by parser. Run line after line, a realistic mix
- * sends each line through different parser code, regular expressions and event shapes than
- * the line before, and the processor's caches never hold what the next line needs: grouped,
- * the same work measured about a fifth faster on a 64 KB read.
+ * handing each result to `each` in the lines' order. Every line's header is read and its parser
+ * chosen first, then the parsers run grouped by parser, then each event is built and handed
+ * over. Run line after line, a realistic mix sends each line through different parser code,
+ * regular expressions and field shapes than the line before, and the processor's caches never
+ * hold what the next line needs: grouped, the same work measured about a third faster on 64 KB
+ * reads. Events are built last, in order, so that what `each` does with an event (the edge
+ * encodes it) finds it still in the cache.
  */
 export function normalizeSyslogLines(
   raws: readonly Buffer[],
@@ -71,19 +73,20 @@ export function normalizeSyslogLines(
   input: EdgeInput,
   parsers: ParserRegistry,
   nowMs: number,
-  options: SyslogNormalizeOptions = {},
-): NormalizedSyslog[] {
+  options: SyslogNormalizeOptions,
+  each: (normalized: NormalizedSyslog) => void,
+): void {
   const reads = raws.map((raw) => readLine(raw, parsers, nowMs, options.timeZone));
-  const groups = new Map<MessageParser | undefined, number[]>();
-  for (let i = 0; i < reads.length; i++) {
-    const parser = reads[i]!.choice?.parser;
+  const groups = new Map<MessageParser, ReadLine[]>();
+  for (const read of reads) {
+    const parser = read.choice?.parser;
+    if (!parser) continue;
     const group = groups.get(parser);
-    if (group) group.push(i);
-    else groups.set(parser, [i]);
+    if (group) group.push(read);
+    else groups.set(parser, [read]);
   }
-  const results = new Array<NormalizedSyslog>(reads.length);
-  for (const group of groups.values()) for (const i of group) results[i] = toEvent(reads[i]!, receivedAt, input, options);
-  return results;
+  for (const [parser, group] of groups) for (const read of group) read.fields = parser.parse(read.text);
+  for (const read of reads) each(toEvent(read, receivedAt, input, options));
 }
 
 /** A syslog line read as far as the choice of its parser: the first half of normalizing it. */
@@ -96,6 +99,8 @@ interface ReadLine {
   /** From `message repeated N times: [...]`. */
   repeated: number | undefined;
   choice: ParserChoice | undefined;
+  /** What the chosen parser made of `text`, once it has run (null: it did not know the message). */
+  fields?: EcsEvent | null;
 }
 
 function readLine(raw: string | Buffer, parsers: ParserRegistry, nowMs: number, timeZone: TimeZone | undefined): ReadLine {
@@ -141,7 +146,7 @@ function toEvent(read: ReadLine, receivedAt: string, input: EdgeInput, options: 
   }
   if (read.repeated !== undefined) event.vigil!.aggregation = { count: read.repeated };
   if (!choice) return { event, status: 'parsed' };
-  const fields = choice.parser.parse(read.text);
+  const fields = read.fields === undefined ? choice.parser.parse(read.text) : read.fields;
   if (!fields) {
     if (choice.by === 'content') return { event, status: 'parsed' };
     parse.status = 'partial';
