@@ -56,7 +56,7 @@ describe('compileFastCheck(ecsEventSchema)', () => {
 describe('compileFastCheck(ecsEventSchema), field by field', () => {
   // Values of every kind, valid and not for some type; a refinement added to a field later
   // (a length limit, a pattern) shows up here as a probe the fast check passes and zod refuses.
-  const probes: unknown[] = ['', 'x', 'x'.repeat(5_000), '10.0.0.1', '2026-11-24T10:00:00Z', 0, -1, 1.5, 2 ** 60, true, null, [], [''], ['10.0.0.1'], [1], {}, { lat: 1, lon: 2 }, { a: 'b' }];
+  const probes: unknown[] = ['', 'x', 'x'.repeat(5_000), '10.0.0.1', '2026-11-24T10:00:00Z', 0, -1, 1.5, 2 ** 60, true, null, [], [''], ['10.0.0.1'], [1], {}, { lat: 1, lon: 2 }, { a: 'b' }, { a: 'b', c: 1 }, Object.create(null) as object, new Date(0)];
   it.each(ecsLeaves(ecsEventSchema).map((leaf) => [leaf.path]))('%s: passes only what zod passes', (path) => {
     for (const probe of probes) {
       const event: Record<string, unknown> = {};

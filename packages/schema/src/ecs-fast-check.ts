@@ -41,7 +41,7 @@ function objectCheck(shape: Record<string, z.ZodType>): FastCheck {
 }
 
 function leafCheck(schema: z.ZodType, ecsType: string, array: boolean): FastCheck {
-  const one = scalarCheck(ecsType) ?? patternCheck(schema);
+  const one = scalarCheck(ecsType) ?? patternCheck(schema) ?? stringMapCheck(schema);
   if (!one) return (value) => schema.safeParse(value).success;
   if (!array) return one;
   return (value) => {
@@ -57,6 +57,19 @@ function patternCheck(schema: z.ZodType): FastCheck | undefined {
   if (def.type !== 'string' || !(def.pattern instanceof RegExp) || (def.checks?.length ?? 0) > 0) return undefined;
   const pattern = def.pattern;
   return (value) => typeof value === 'string' && pattern.test(value);
+}
+
+/** A record of strings (`labels`): a plain object whose every value is a string. */
+function stringMapCheck(schema: z.ZodType): FastCheck | undefined {
+  if (!(schema instanceof z.ZodRecord) || !(schema._zod.def.keyType instanceof z.ZodString) || !(schema._zod.def.valueType instanceof z.ZodString)) return undefined;
+  if ((schema._zod.def.keyType._zod.def.checks?.length ?? 0) > 0 || (schema._zod.def.valueType._zod.def.checks?.length ?? 0) > 0) return undefined;
+  return (value) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const prototype: unknown = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    for (const key in value) if (typeof (value as Record<string, unknown>)[key] !== 'string') return false;
+    return true;
+  };
 }
 
 function scalarCheck(ecsType: string): FastCheck | undefined {
