@@ -5,7 +5,7 @@ import { edgeErrors } from '../errors.ts';
 import { parseBulkBody, type BulkOperation } from './bulk-request.ts';
 import { inflateBody, mediaTypeOf } from './decode-body.ts';
 import { esCause, sendEsError } from './es-shape.ts';
-import type { IngestContext } from './ingest-context.ts';
+import { answerWhenDurable, type Committed, type IngestContext } from './ingest-context.ts';
 import { toLenientEvent, type LenientLimits } from './lenient-event.ts';
 
 const BULK_TYPES = new Set(['application/x-ndjson', 'application/json', 'application/ndjson', 'text/plain']);
@@ -22,7 +22,8 @@ type Outcome = { operation: BulkOperation; event: EcsEvent } | { operation: Bulk
  * request gets 429/503 with Retry-After, which every shipper retries.
  */
 export function registerBulkRoutes(app: FastifyInstance, context: IngestContext, limits: LenientLimits): void {
-  const handler = (request: FastifyRequest, reply: FastifyReply) => bulk(request, reply, context, limits);
+  const handler = (request: FastifyRequest, reply: FastifyReply) =>
+    answerWhenDurable(reply, bulk(request, reply, context, limits), (answered, failure) => sendEsError(answered, context, failure));
   const admit = async (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     const refusal = context.admission();
     return refusal && sendEsError(reply, context, refusal);
@@ -31,7 +32,7 @@ export function registerBulkRoutes(app: FastifyInstance, context: IngestContext,
   app.route({ method: ['POST', 'PUT'], url: '/:index/_bulk', onRequest: admit, handler });
 }
 
-async function bulk(request: FastifyRequest, reply: FastifyReply, context: IngestContext, limits: LenientLimits): Promise<FastifyReply> {
+async function bulk(request: FastifyRequest, reply: FastifyReply, context: IngestContext, limits: LenientLimits): Promise<Committed | FastifyReply> {
   const started = context.now();
   const media = mediaTypeOf(request.headers['content-type']);
   if (media !== undefined && !BULK_TYPES.has(media)) {
@@ -55,13 +56,10 @@ async function bulk(request: FastifyRequest, reply: FastifyReply, context: Inges
     if ('event' in outcome) events.push(outcome.event);
     else context.edgeMetrics.httpRejected.inc({ code: outcome.error.code });
   }
-  const failure = await context.commit(events, context.identity(request));
-  if (failure) return sendEsError(reply, context, failure);
-  return reply.code(200).send({
-    took: Math.max(0, context.now() - started),
-    errors: events.length < outcomes.length,
-    items: outcomes.map((outcome, position) => item(outcome, position)),
-  });
+  const durable = context.commit(events, context.identity(request));
+  const errors = events.length < outcomes.length;
+  const items = outcomes.map((outcome, position) => item(outcome, position));
+  return { durable, status: 200, answer: () => ({ took: Math.max(0, context.now() - started), errors, items: items.map((entry) => entry()) }) };
 }
 
 function convert(operation: BulkOperation, receivedAt: string, context: IngestContext, limits: LenientLimits): Outcome {
@@ -104,23 +102,26 @@ function stamp(event: EcsEvent, operation: BulkOperation, receivedAt: string): E
   return event;
 }
 
-/** One entry of `items`, keyed by the action as Elasticsearch does. */
-function item(outcome: Outcome, position: number): Record<string, unknown> {
+/**
+ * One entry of `items`, keyed by the action as Elasticsearch does. A committed event's `_id` is
+ * the one the publisher gave it, known once the events are committed, or, while sealing fails
+ * and the events wait, once they are durable (only then is the event kept to read it).
+ */
+function item(outcome: Outcome, position: number): () => Record<string, unknown> {
   const { action, index, id } = outcome.operation;
   const _index = index ?? 'vigil';
-  if ('error' in outcome) {
-    return { [action]: { _index, _id: id ?? null, status: 400, error: esCause(outcome.error) } };
-  }
-  return {
-    [action]: {
-      _index,
-      _id: id ?? outcome.event.event?.id ?? null,
-      _version: 1,
-      result: 'created',
-      _shards: { total: 1, successful: 1, failed: 0 },
-      _seq_no: position,
-      _primary_term: 1,
-      status: 201,
-    },
-  };
+  if ('error' in outcome) return constant({ [action]: { _index, _id: id ?? null, status: 400, error: esCause(outcome.error) } });
+  const created = (_id: string | null): Record<string, unknown> => ({
+    [action]: { _index, _id, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: position, _primary_term: 1, status: 201 },
+  });
+  const known = id ?? outcome.event.event?.id;
+  return known === undefined ? idOnceDurable(outcome.event, created) : constant(created(known));
+}
+
+function constant<T>(value: T): () => T {
+  return () => value;
+}
+
+function idOnceDurable(event: EcsEvent, created: (id: string | null) => Record<string, unknown>): () => Record<string, unknown> {
+  return () => created(event.event?.id ?? null);
 }

@@ -9,7 +9,7 @@ import type { EventPublisher } from '../publish/publisher.ts';
 import { identityOf, readIngestKey, type IngestKeyIdentity, type VerifyIngestKey } from './auth.ts';
 import { decodeBody } from './decode-body.ts';
 import { registerElasticsearchApi, type ElasticsearchApiOptions } from './es-api.ts';
-import type { IngestContext } from './ingest-context.ts';
+import { answerWhenDurable, type Committed, type IngestContext } from './ingest-context.ts';
 import { prepareEvents } from './prepare-events.ts';
 import { KeyRateLimiter, type RateLimit } from './rate-limiter.ts';
 import { registerRawRoute } from './raw-route.ts';
@@ -167,7 +167,11 @@ export class HttpIngestSource implements Component {
     return undefined;
   }
 
-  async #ingest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  #ingest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    return answerWhenDurable(reply, this.#submit(request, reply), (answered, failure) => this.#sendError(answered, failure));
+  }
+
+  async #submit(request: FastifyRequest, reply: FastifyReply): Promise<Committed | FastifyReply> {
     const { maxBodyBytes, maxEventBytes, maxLinesPerRequest, edgeMetrics } = this.#options;
     const receivedAt = new Date(this.#context.now()).toISOString();
     const decoded = await decodeBody(request.body as Buffer | undefined, request.headers['content-type'], request.headers['content-encoding'], {
@@ -181,27 +185,28 @@ export class HttpIngestSource implements Component {
     if (events.length === 0 && rejected > 0) {
       return this.#sendError(reply, edgeErrors.create('VIGIL_ERR_EDGE_HTTP_NO_VALID_EVENTS', { rejected }), { accepted: 0, rejected, errors });
     }
-    const failure = await this.#commit(events, this.#context.identity(request));
-    if (failure) return this.#sendError(reply, failure);
-    return reply.code(202).send({ accepted: events.length, rejected, errors });
+    const answer = { accepted: events.length, rejected, errors };
+    return { durable: this.#commit(events, this.#context.identity(request)), status: 202, answer: () => answer };
   }
 
-  async #commit(events: EcsEvent[], identity: IngestKeyIdentity): Promise<VigilError | undefined> {
-    if (events.length === 0) return undefined;
-    const refusal = this.#admission();
-    if (refusal) return refusal;
-    const decision = this.#limiter.take(identity, events.length);
-    if (!decision.ok) {
-      this.#options.edgeMetrics.httpRateLimited.inc({ key: identity.name }, events.length);
-      const { eventsPerSecond, burstEvents } = decision.limit;
-      return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_RATE_LIMITED', { key: identity.name, rate: eventsPerSecond, burst: burstEvents, seconds: decision.retryAfterSeconds });
-    }
+  #commit(events: EcsEvent[], identity: IngestKeyIdentity): Promise<VigilError | undefined> {
+    if (events.length === 0) return Promise.resolve(undefined);
+    const refusal = this.#admission() ?? this.#rateLimit(identity, events.length);
+    if (refusal) return Promise.resolve(refusal);
+    const failed = (error: unknown): VigilError => (edgeErrors.is(error) ? error : edgeErrors.create('VIGIL_ERR_EDGE_INTERNAL', { reason: describeError(error) }));
     try {
-      await this.#options.publisher.publish(this.#options.process ? this.#options.process(events) : events);
-      return undefined;
+      return this.#options.publisher.publish(this.#options.process ? this.#options.process(events) : events).then(() => undefined, failed);
     } catch (error) {
-      return edgeErrors.is(error) ? error : edgeErrors.create('VIGIL_ERR_EDGE_INTERNAL', { reason: describeError(error) });
+      return Promise.resolve(failed(error));
     }
+  }
+
+  #rateLimit(identity: IngestKeyIdentity, count: number): VigilError | undefined {
+    const decision = this.#limiter.take(identity, count);
+    if (decision.ok) return undefined;
+    this.#options.edgeMetrics.httpRateLimited.inc({ key: identity.name }, count);
+    const { eventsPerSecond, burstEvents } = decision.limit;
+    return edgeErrors.create('VIGIL_ERR_EDGE_HTTP_RATE_LIMITED', { key: identity.name, rate: eventsPerSecond, burst: burstEvents, seconds: decision.retryAfterSeconds });
   }
 
   /** Whether the edge can take a request now: running, bus healthy, room in memory. */

@@ -5,7 +5,7 @@ import { edgeErrors } from '../errors.ts';
 import { normalizeLine, type NormalizedSyslog } from '../normalize.ts';
 import type { ParserRegistry } from '../parsers/registry.ts';
 import { inflateBody, mediaTypeOf, splitLines } from './decode-body.ts';
-import type { IngestContext } from './ingest-context.ts';
+import { answerWhenDurable, type Committed, type IngestContext } from './ingest-context.ts';
 import type { ItemError } from './prepare-events.ts';
 
 /** What the query string of a raw-line request says about its lines. */
@@ -30,10 +30,12 @@ const DATASET = /^[\w.-]{1,100}$/;
  * is rejected on its own. Answers like `POST /api/v1/events`.
  */
 export function registerRawRoute(app: FastifyInstance, context: IngestContext, guard: onRequestAsyncHookHandler): void {
-  app.post('/api/v1/events/raw', { onRequest: guard }, (request, reply) => ingestRaw(request, reply, context));
+  app.post('/api/v1/events/raw', { onRequest: guard }, (request, reply) =>
+    answerWhenDurable(reply, submitRaw(request, reply, context), (answered, failure) => context.sendError(answered, failure)),
+  );
 }
 
-async function ingestRaw(request: FastifyRequest, reply: FastifyReply, context: IngestContext): Promise<FastifyReply> {
+async function submitRaw(request: FastifyRequest, reply: FastifyReply, context: IngestContext): Promise<Committed | FastifyReply> {
   const { limits, edgeMetrics } = context;
   const options = readRawLineOptions(request.query as Record<string, unknown>, context.parsers);
   if (!('ok' in options)) return context.sendError(reply, options);
@@ -68,9 +70,8 @@ async function ingestRaw(request: FastifyRequest, reply: FastifyReply, context: 
   if (events.length === 0) {
     return context.sendError(reply, edgeErrors.create('VIGIL_ERR_EDGE_HTTP_NO_VALID_EVENTS', { rejected: errors.length }), { accepted: 0, rejected: errors.length, errors });
   }
-  const failure = await context.commit(events, context.identity(request));
-  if (failure) return context.sendError(reply, failure);
-  return reply.code(202).send({ accepted: events.length, rejected: errors.length, errors });
+  const answer = { accepted: events.length, rejected: errors.length, errors };
+  return { durable: context.commit(events, context.identity(request)), status: 202, answer: () => answer };
 }
 
 /** Reads `format`, `host` and `dataset` from a query string; an unknown format lists the known ones. */
