@@ -7,7 +7,10 @@
  * the whole mix, median reported. Then the same per family and per fixture file, so a slow
  * parser stands out. Prints one JSON line at the end.
  *
- *   node test/bench/parse.ts [lines=100000] [rounds=7]
+ *   node test/bench/parse.ts [lines=100000] [rounds=7] [--mix-only]
+ *
+ * `--mix-only` measures the mix and skips the families and fixture files (the benchmark runner
+ * measures the mix again later in its run: see run.ts).
  *
  * The mix is warmed up for WARMUP passes first: V8 needs about half a million mixed lines
  * before every parser's code is optimized, and a running edge is past that within seconds.
@@ -29,8 +32,10 @@ if (!VIGIL_NODE_FLAGS.every((flag) => process.execArgv.includes(flag))) {
   process.exit(child.status ?? 1);
 }
 
-const LINES = Number(process.argv[2] ?? 100_000);
-const ROUNDS = Number(process.argv[3] ?? 7);
+const positional = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+const MIX_ONLY = process.argv.includes('--mix-only');
+const LINES = Number(positional[0] ?? 100_000);
+const ROUNDS = Number(positional[1] ?? 7);
 const GROUP_ROUNDS = 5;
 const WARMUP_LINES = 500_000;
 /** Bytes Node reads from a socket at a time when more are waiting. */
@@ -150,7 +155,7 @@ console.log(`  line by line (UDP): ${lineByLine.linesPerCpuSecond} lines/CPU-s`)
 const groupFrames = (lines: MixLine[]) => framed(Array.from({ length: Math.max(1, Math.ceil(20_000 / lines.length)) }, () => lines).flat());
 const families: Partial<Record<Family, RateFigures & { share: number }>> = {};
 const familyGroups = byKey(mix, (line) => line.family);
-for (const family of FAMILIES) {
+for (const family of MIX_ONLY ? [] : FAMILIES) {
   const lines = familyGroups.get(family);
   if (!lines) continue;
   families[family] = { ...measure(groupFrames(lines), GROUP_ROUNDS, 40_000), lines: lines.length, share: round3(lines.length / mix.length) };
@@ -158,7 +163,7 @@ for (const family of FAMILIES) {
   console.log(`  ${family.padEnd(10)} ${String(figures.linesPerCpuSecond).padStart(8)} lines/CPU-s  ${(figures.share * 100).toFixed(1)}% of the mix, parsed ${(figures.status.parsed * 100).toFixed(0)}%`);
 }
 const sources: Record<string, RateFigures & { family: Family }> = {};
-for (const [source, lines] of byKey(mix, (line) => `${line.family}:${line.source}`)) {
+for (const [source, lines] of MIX_ONLY ? [] : byKey(mix, (line) => `${line.family}:${line.source}`)) {
   sources[source] = { ...measure(groupFrames(lines), GROUP_ROUNDS, 40_000), lines: lines.length, family: lines[0]!.family };
 }
 for (const [source, figures] of Object.entries(sources).sort((a, b) => a[1].linesPerCpuSecond - b[1].linesPerCpuSecond)) {

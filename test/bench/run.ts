@@ -96,6 +96,7 @@ async function edgeCases(): Promise<EdgeResults> {
         ingest.push({ bus, input, outcome });
       }
     }
+    const parseAgain = [await runCase<ParseFigures>('parse.ts', ['--mix-only'])];
     const rsyslog = await runCase<RsyslogFigures>('rsyslog.ts', []);
     const soakBus = brokers ? 'kafka' : 'embedded';
     const measured = ingest.find((entry) => entry.bus === soakBus && entry.input === 'tcp')?.outcome;
@@ -108,7 +109,8 @@ async function edgeCases(): Promise<EdgeResults> {
     } else {
       soak = { ok: false, reason: `the TCP → ${soakBus} case did not run, so there is no rate to hold`, rateNote: '' };
     }
-    return { parse, ingest, rsyslog, soak, kafkaNote };
+    parseAgain.push(await runCase<ParseFigures>('parse.ts', ['--mix-only']));
+    return { parse, parseAgain, ingest, rsyslog, soak, kafkaNote };
   } finally {
     kafka?.stop();
     if (kafkaDir) rmSync(kafkaDir, { recursive: true, force: true });
