@@ -172,6 +172,24 @@ describe('Spool', () => {
     expect(tooLarge).toMatchObject({ status: 413, retryable: false });
   });
 
+  it('stays full after refusing a record larger than any it holds, until that record would fit', async () => {
+    const options = testOptions(temp.dir, { maxBytes: 4 * (20_000 + FRAME_HEADER_BYTES) + 10_000, segmentBytes: 64 * 1024 });
+    const spool = await openSpool(options);
+    let rooms = 0;
+    spool.onRoom(() => rooms++);
+    for (let i = 0; i < 3; i++) await spool.append(batchPayload(i, 20_000));
+    // Room for one more small record, so not full by the records it holds...
+    expect(spool.isFull()).toBe(false);
+    const refused = await spool.append(batchPayload(3, 40_000)).catch((error: unknown) => error);
+    expect(edgeErrors.is(refused, 'VIGIL_ERR_EDGE_SPOOL_FULL')).toBe(true);
+    // ...but full for the record it had to refuse: sources must wait rather than be told the bus is the problem.
+    expect(spool.isFull()).toBe(true);
+    await drain(spool, 1);
+    expect(spool.isFull()).toBe(false);
+    expect(rooms).toBe(1);
+    expect(await spool.append(batchPayload(3, 40_000))).toBe(4n);
+  });
+
   it('refuses appends once closing, after making the queued ones durable', async () => {
     const options = testOptions(temp.dir, { fsync: 'interval', fsyncIntervalMs: 5_000 });
     const spool = await Spool.open(options);

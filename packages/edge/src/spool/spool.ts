@@ -139,7 +139,7 @@ export class Spool {
     return this.#diskBytes;
   }
 
-  /** True when a record as large as the largest appended so far would not fit under `maxBytes`. */
+  /** True when a record as large as the largest offered so far (appended or refused) would not fit under `maxBytes`. */
   isFull(): boolean {
     return this.#usedBytes + this.#largestFrame > this.#options.maxBytes;
   }
@@ -169,6 +169,8 @@ export class Spool {
       throw edgeErrors.create('VIGIL_ERR_EDGE_SPOOL_RECORD_TOO_LARGE', { size: payload.byteLength, max: Math.min(MAX_RECORD_BYTES, maxBytes - FRAME_HEADER_BYTES) });
     }
     if (this.#usedBytes + bytes > maxBytes) {
+      // Remembered, so that the spool says it is full (and sources wait) until this record would fit.
+      this.#largestFrame = Math.max(this.#largestFrame, bytes);
       this.#full = true;
       this.#metrics.rejected.inc({ reason: 'full' });
       throw edgeErrors.create('VIGIL_ERR_EDGE_SPOOL_FULL', { usedBytes: this.#usedBytes, maxBytes });
