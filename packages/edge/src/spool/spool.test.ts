@@ -22,6 +22,16 @@ async function openSpool(options: SpoolOptions): Promise<Spool> {
   return spool;
 }
 
+/** A spool of `maxBytes` holding three records of `recordBytes`, counting its room signals. */
+async function spoolWithThreeRecords(maxBytes: number, recordBytes: number): Promise<{ spool: Spool; options: SpoolOptions; rooms: () => number }> {
+  const options = testOptions(temp.dir, { maxBytes, segmentBytes: 64 * 1024 });
+  const spool = await openSpool(options);
+  let rooms = 0;
+  spool.onRoom(() => rooms++);
+  for (let i = 0; i < 3; i++) await spool.append(batchPayload(i, recordBytes));
+  return { spool, options, rooms: () => rooms };
+}
+
 /** Reads and acknowledges `count` records, one at a time as a publisher would. */
 async function drain(spool: Spool, count: number): Promise<Array<{ number: bigint; payload: Buffer }>> {
   const out: Array<{ number: bigint; payload: Buffer }> = [];
@@ -150,20 +160,16 @@ describe('Spool', () => {
   });
 
   it('refuses appends when full, tells when there is room again, and refuses records that can never fit', async () => {
-    const options = testOptions(temp.dir, { maxBytes: 3 * (50_000 + FRAME_HEADER_BYTES), segmentBytes: 64 * 1024 });
-    const spool = await openSpool(options);
-    let rooms = 0;
-    spool.onRoom(() => rooms++);
-    for (let i = 0; i < 3; i++) await spool.append(batchPayload(i, 50_000));
+    const { spool, options, rooms } = await spoolWithThreeRecords(3 * (50_000 + FRAME_HEADER_BYTES), 50_000);
     expect(spool.isFull()).toBe(true);
     const refused = await spool.append(batchPayload(3, 50_000)).catch((error: unknown) => error);
     expect(edgeErrors.is(refused, 'VIGIL_ERR_EDGE_SPOOL_FULL')).toBe(true);
     expect(refused).toMatchObject({ status: 503, retryable: true });
     expect(await metricValue(options.metrics, 'vigil_edge_spool_rejected_total', { reason: 'full' })).toBe(1);
-    expect(rooms).toBe(0);
+    expect(rooms()).toBe(0);
 
     await drain(spool, 1);
-    expect(rooms).toBe(1);
+    expect(rooms()).toBe(1);
     expect(spool.isFull()).toBe(false);
     expect(await spool.append(batchPayload(3, 50_000))).toBe(4n);
 
@@ -173,11 +179,7 @@ describe('Spool', () => {
   });
 
   it('stays full after refusing a record larger than any it holds, until that record would fit', async () => {
-    const options = testOptions(temp.dir, { maxBytes: 4 * (20_000 + FRAME_HEADER_BYTES) + 10_000, segmentBytes: 64 * 1024 });
-    const spool = await openSpool(options);
-    let rooms = 0;
-    spool.onRoom(() => rooms++);
-    for (let i = 0; i < 3; i++) await spool.append(batchPayload(i, 20_000));
+    const { spool, rooms } = await spoolWithThreeRecords(4 * (20_000 + FRAME_HEADER_BYTES) + 10_000, 20_000);
     // Room for one more small record, so not full by the records it holds...
     expect(spool.isFull()).toBe(false);
     const refused = await spool.append(batchPayload(3, 40_000)).catch((error: unknown) => error);
@@ -186,7 +188,7 @@ describe('Spool', () => {
     expect(spool.isFull()).toBe(true);
     await drain(spool, 1);
     expect(spool.isFull()).toBe(false);
-    expect(rooms).toBe(1);
+    expect(rooms()).toBe(1);
     expect(await spool.append(batchPayload(3, 40_000))).toBe(4n);
   });
 
