@@ -50,7 +50,7 @@ const BLANKED_ENV = ['VIGIL_BUS', 'VIGIL_KAFKA_BROKERS', 'VIGIL_DATA_DIR', 'VIGI
 /** The stripped-source cache bin/vigil and the Dockerfile load Vigil's modules from. */
 const STRIPPED_SOURCE_CACHE = join(REPO_ROOT, 'packages/cli/src/stripped-source-cache.js');
 /** The V8 flags, module loading and malloc settings bin/vigil and the Dockerfile run Vigil with (keep the three equal). */
-export const VIGIL_NODE_FLAGS = ['--max-semi-space-size=16', '--no-allocation-site-pretenuring', `--import=${STRIPPED_SOURCE_CACHE}`];
+export const VIGIL_NODE_FLAGS = ['--max-semi-space-size=16', '--no-allocation-site-pretenuring', '--heap-growing-percent=60', `--import=${STRIPPED_SOURCE_CACHE}`];
 /** Extra flags for experiments, e.g. VIGIL_BENCH_NODE_FLAGS='--heap-growing-percent=20' (later flags win). */
 const EXTRA_NODE_FLAGS = (process.env.VIGIL_BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
 export const VIGIL_NODE_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };

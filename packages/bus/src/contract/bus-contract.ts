@@ -136,6 +136,20 @@ export function runBusContract(name: string, factory: () => Promise<BusUnderTest
       await producer.close();
     });
 
+    it('delivers values of hundreds of KiB byte for byte, among small ones, framed or not', async () => {
+      const topic = uniqueName('large');
+      await bus.ensureTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+      const producer = bus.createProducer();
+      // Random bytes do not compress: the zstd frame of 300 KiB of them is as large as they are.
+      const values: Buffer[] = [zstdCompressSync(randomBytes(300 * 1024)), randomBytes(5000), Buffer.from('small'), randomBytes(200 * 1024), randomBytes(4096), zstdCompressSync(randomBytes(4095))];
+      await Promise.all(values.map((value, index) => producer.send(topic, [{ key: `edge-${index % 2}`, value }])));
+
+      const { messages } = await collect({ groupId: uniqueName('large'), topics: [topic] });
+      await waitFor(() => messages.length >= values.length, 'every value');
+      expect(messages.map((message) => message.value)).toEqual(values);
+      await producer.close();
+    });
+
     it('resumes a group from its committed offset after the consumer stops and a new one starts', async () => {
       const topic = uniqueName('resume');
       const groupId = uniqueName('indexer');
