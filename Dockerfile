@@ -73,8 +73,9 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.VIGIL_API_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 
 # How Vigil runs, as bin/vigil (see there and docs/benchmarks.md): a young generation of 2 x 16 MB, no
-# allocation-site pretenuring, an old generation that grows by 60% between full collections, two malloc arenas, buffers of 64 KiB and more given back to the
-# system when freed, modules from the stripped-source cache made above.
+# allocation-site pretenuring, an old generation that grows by 60% between full collections, two
+# malloc arenas, buffers of 64 KiB and more given back to the system when freed, modules from the
+# stripped-source cache made above.
 ENV NODE_OPTIONS="--max-semi-space-size=16 --import=/app/packages/cli/src/stripped-source-cache.js" \
     VIGIL_JS_CACHE=/app/.js-cache \
     MALLOC_ARENA_MAX=2 \
