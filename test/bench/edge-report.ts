@@ -7,7 +7,8 @@ import { median } from './machine.ts';
  */
 
 /** A case's figures, or why it has none. */
-export type Outcome<T> = { ok: true; result: T; loadAverage: number } | { ok: false; reason: string };
+/** `memoryNs`: the runner's memory probe just before the case (`MemoryProbe`), higher in the machine's slow phases. */
+export type Outcome<T> = { ok: true; result: T; loadAverage: number; memoryNs: number } | { ok: false; reason: string };
 
 export interface ParseFigures {
   lines: number;
@@ -57,12 +58,15 @@ export interface EdgeResults {
   parse: Outcome<ParseFigures>;
   /** The mix measured again later in the run (`parse.ts --mix-only`): this machine has slow phases of seconds to minutes. */
   parseAgain: Outcome<ParseFigures>[];
-  /** Each ingest case's first run, and `again`: the same case run after the soak. */
-  ingest: { bus: 'embedded' | 'kafka'; input: 'tcp' | 'http'; outcome: Outcome<IngestFigures>; again?: Outcome<IngestFigures> }[];
+  /** Each ingest case's runs, in the order they ran (`INGEST_RUNS` says when), the first one first. */
+  ingest: { bus: 'embedded' | 'kafka'; input: 'tcp' | 'http'; runs: Outcome<IngestFigures>[] }[];
   rsyslog: Outcome<RsyslogFigures>;
   soak: Outcome<SoakFigures> & { rateNote: string };
   kafkaNote: string;
 }
+
+/** When the benchmark runner runs each ingest case (run.ts), in order. */
+export const INGEST_RUNS = ['at the start', 'before the soak', 'after the soak'] as const;
 
 export const TARGETS = { parse: 150_000, tcpKafka: 50_000, http: 30_000, rssMb: 250 } as const;
 
@@ -75,18 +79,20 @@ export function renderEdgeSection(results: EdgeResults, notes?: string): string[
   const { parse, rsyslog, soak } = results;
   if (parse.ok) {
     const p = parse.result;
-    const runs = [parse, ...results.parseAgain].flatMap((outcome) => (outcome.ok ? [outcome.result] : []));
+    const measured = [parse, ...results.parseAgain].flatMap((outcome) => (outcome.ok ? [outcome] : []));
+    const runs = measured.map((outcome) => outcome.result);
     const perCpu = median(runs.map((run) => run.linesPerCpuSecond));
     const perWall = median(runs.map((run) => run.linesPerSecond));
-    const spread = runs.length > 1 ? `<br>median of ${runs.length} runs spread over the benchmark: ${runs.map((run) => number(run.linesPerCpuSecond)).join(', ')}` : '';
+    const spread = runs.length > 1 ? `<br>median of ${runs.length} runs spread over the benchmark: ${measured.map((outcome) => withProbe(outcome.result.linesPerCpuSecond, outcome)).join(', ')}` : '';
     rows.push(`| Parse + normalize, realistic mix, 64 KB reads as TCP/TLS hand them over (one thread) | ${number(perWall)} lines/s | **${number(perCpu)} lines/s**${spread} | ≥ ${number(TARGETS.parse)} lines/s: ${verdict(perCpu, TARGETS.parse)} | 1 thread | — | — |`);
     rows.push(`| Parse + normalize, the same mix line by line as UDP hands it over (one thread) | | ${number(p.lineByLinePerCpuSecond)} lines/s | — | 1 thread | — | — |`);
   } else rows.push(`| Parse + normalize, realistic mix (one thread) | ${parse.reason} | | ≥ ${number(TARGETS.parse)} lines/s | | | |`);
   const reference = rsyslog.ok && 'eventsPerCpuSecond' in rsyslog.result ? rsyslog.result : undefined;
-  for (const { bus, input, outcome, again } of results.ingest) {
+  for (const { bus, input, runs } of results.ingest) {
+    const outcome = runs[0]!;
     const title = `${input === 'tcp' ? 'TCP syslog (octet counted)' : 'HTTP NDJSON, batches of 100'} → ${bus === 'kafka' ? 'Kafka' : 'embedded bus'}`;
     const target = input === 'http' ? TARGETS.http : bus === 'kafka' ? TARGETS.tcpKafka : undefined;
-    const combined = combineRuns([outcome, ...(again ? [again] : [])]);
+    const combined = combineRuns(runs);
     const targetCell = target === undefined ? '—' : `≥ ${number(target)}/s${combined ? `: ${verdict(combined.eventsPerCpuSecond, target)}` : ''}`;
     if (!combined) {
       rows.push(`| ${title} | ${outcome.ok ? '' : outcome.reason} | | ${targetCell} | | | |`);
@@ -96,13 +102,13 @@ export function renderEdgeSection(results: EdgeResults, notes?: string): string[
     rows.push(`| ${title} | ${number(combined.eventsPerSecond)}/s | **${number(combined.eventsPerCpuSecond)}/s**${combined.spread} | ${targetCell} | ${combined.edgeCores} | ${combined.rssPeakMb} MB | ${ratio} |`);
   }
   if (reference) {
-    rows.push(`| rsyslog ${reference.version} (reference): imtcp → omfile, JSON template | ${number(reference.eventsPerSecond)}/s | **${number(reference.eventsPerCpuSecond)}/s** | — | ${reference.cores} | ${reference.rssPeakMb} MB | 1 |`);
+    rows.push(`| rsyslog ${reference.version} (reference): imtcp → omfile, JSON template | ${number(reference.eventsPerSecond)}/s | **${number(reference.eventsPerCpuSecond)}/s**${rsyslog.ok ? ` (${rsyslog.memoryNs} ns)` : ''} | — | ${reference.cores} | ${reference.rssPeakMb} MB | 1 |`);
   } else rows.push(`| rsyslog (reference) | not run: ${rsyslog.ok && 'notRun' in rsyslog.result ? rsyslog.result.notRun : rsyslog.ok ? '' : rsyslog.reason} | | | | | |`);
 
-  const figures = (input: 'tcp' | 'http') => results.ingest.map((entry) => entry.outcome).find((o): o is Extract<Outcome<IngestFigures>, { ok: true }> => o.ok && o.result.input === input);
+  const figures = (input: 'tcp' | 'http') => results.ingest.map((entry) => entry.runs[0]!).find((o): o is Extract<Outcome<IngestFigures>, { ok: true }> => o.ok && o.result.input === input);
   const tcp = figures('tcp');
   const http = figures('http');
-  const loads = [parse, ...results.parseAgain, ...results.ingest.flatMap((entry) => [entry.outcome, ...(entry.again ? [entry.again] : [])]), rsyslog, soak].filter((o) => o.ok).map((o) => (o as { loadAverage: number }).loadAverage);
+  const loads = [parse, ...results.parseAgain, ...results.ingest.flatMap((entry) => entry.runs), rsyslog, soak].filter((o) => o.ok).map((o) => (o as { loadAverage: number }).loadAverage);
   return [
     '## Edge: parse, ingest and memory',
     '',
@@ -121,9 +127,12 @@ export function renderEdgeSection(results: EdgeResults, notes?: string): string[
     '- The edge runs as `vigil start` assembles it (`test/bench/edge-process.ts`: config defaults, spool on with fsync',
     '  `interval`, signing, heartbeats, commands); the only changes are loopback ports and no HTTP rate limit for the',
     '  benchmark key (the default is 10,000 events/s per key). Each case: a warm-up, then three rounds of the measured',
-    '  events. Each ingest case runs twice, at the start and again after the soak, and is reported as the median of the',
-    '  rounds of both runs (each run\'s own median listed): like the parse mix, because this machine has slow phases of',
-    '  minutes in which the same build measures up to a fifth less.',
+    `  events. Each ingest case runs ${INGEST_RUNS.length} times (${INGEST_RUNS.join(', ')}) and is reported as the median of the rounds`,
+    '  of all its runs (each run\'s own median listed): like the parse mix, because this machine has slow phases of minutes',
+    '  in which the same build measures up to a fifth less, and up to two fifths in the worst of them.',
+    '- *(N ns)* after a run\'s figure: the runner\'s memory probe just before that run, in nanoseconds per load of a chase',
+    '  through a random cycle over 32 MB (`MemoryProbe` in `test/bench/machine.ts`). It rises in the machine\'s slow phases,',
+    '  when another tenant competes for cache and memory, and says which phase a figure was taken in.',
     `- TCP: ${tcp ? `${number(tcp.result.warmup)} + ${number(tcp.result.events)} lines on ${tcp.result.connections} connections` : 'see the commands'}, as fast as the edge reads them. HTTP: ${http ? `${number(http.result.warmup)} + ${number(http.result.events)} events, ${http.result.concurrency} requests in flight, each answered once durable` : 'see the commands'}; the events are the mix normalized to ECS, as an integrator would send them.`,
     '- *rsyslog ratio* = Vigil\'s events per CPU-second ÷ rsyslog\'s, on the same lines over the same TCP connections.',
     '  rsyslog only parses the header and writes a JSON line to a file; the edge also parses the message into ECS,',
@@ -159,10 +168,11 @@ export function renderEdgeSection(results: EdgeResults, notes?: string): string[
  * wall clock), the highest RSS peak, and the runs' own figures listed when there are several.
  */
 export function combineRuns(outcomes: Outcome<IngestFigures>[]): { eventsPerSecond: number; eventsPerCpuSecond: number; edgeCores: number; rssPeakMb: number; spread: string } | undefined {
-  const runs = outcomes.flatMap((outcome) => (outcome.ok ? [outcome.result] : []));
+  const measured = outcomes.flatMap((outcome) => (outcome.ok ? [outcome] : []));
+  const runs = measured.map((outcome) => outcome.result);
   if (runs.length === 0) return undefined;
   const rounds = runs.flatMap((run) => run.perRound ?? [{ eventsPerSecond: run.eventsPerSecond, eventsPerCpuSecond: run.eventsPerCpuSecond }]);
-  const spread = runs.length > 1 ? `<br>median of ${rounds.length} rounds in ${runs.length} runs (start, after the soak): ${runs.map((run) => number(run.eventsPerCpuSecond)).join(', ')}` : '';
+  const spread = runs.length > 1 ? `<br>median of ${rounds.length} rounds in ${runs.length} runs (${INGEST_RUNS.slice(0, runs.length).join(', ')}): ${measured.map((outcome) => withProbe(outcome.result.eventsPerCpuSecond, outcome)).join(', ')}` : '';
   return {
     eventsPerSecond: median(rounds.map((round) => round.eventsPerSecond)),
     eventsPerCpuSecond: median(rounds.map((round) => round.eventsPerCpuSecond)),
@@ -172,8 +182,14 @@ export function combineRuns(outcomes: Outcome<IngestFigures>[]): { eventsPerSeco
   };
 }
 
+/** A run's figure with the memory probe taken just before it. */
+function withProbe(figure: number, outcome: { memoryNs: number }): string {
+  return `${number(figure)} (${outcome.memoryNs} ns)`;
+}
+
 function renderThreads(ingest: EdgeResults['ingest']): string[] {
-  const rows = ingest.flatMap(({ bus, input, outcome }) => {
+  const rows = ingest.flatMap(({ bus, input, runs }) => {
+    const outcome = runs[0]!;
     const threads = outcome.ok ? outcome.result.threadSeconds : undefined;
     if (!threads) return [];
     const total = Object.values(threads).reduce((sum, seconds) => sum + seconds, 0);

@@ -16,9 +16,11 @@
  *   bus in the same run.
  * - Latency cases: end-to-end latency, all-in-one and distributed (needs VIGIL_KAFKA_BROKERS and
  *   VIGIL_OPENSEARCH_URL).
- * - The ingest cases run twice, at the start and after the soak, and each is reported as the
- *   median of both runs' rounds (both runs listed), as the parse mix is: this machine has slow
- *   phases of minutes.
+ * - The ingest cases run three times (`INGEST_RUNS`: at the start, before the soak, after the
+ *   soak), and each is reported as the median of all its runs' rounds (every run listed), as the
+ *   parse mix is: this machine has slow phases of minutes. Before each case the runner takes its
+ *   memory probe (`MemoryProbe`), and the report lists it next to each run's figure, so that
+ *   every figure says which phase it was taken in.
  * - With --only, the other section of docs/benchmarks.md is kept as it is.
  * - test/bench/edge-notes.md, when present, is copied under the edge figures: the hand-written
  *   reading of the latest profiles (what limits the figures and what to change).
@@ -31,7 +33,7 @@ import { parseArgs } from 'node:util';
 import { startDedicatedKafka, type DedicatedKafka } from '../distributed/cluster.ts';
 import { REPO_ROOT } from '../e2e/harness.ts';
 import { renderEdgeSection, type EdgeResults, type IngestFigures, type Outcome, type ParseFigures, type RsyslogFigures, type SoakFigures } from './edge-report.ts';
-import { describeMachine } from './machine.ts';
+import { MemoryProbe, describeMachine } from './machine.ts';
 
 const DOC = join(REPO_ROOT, 'docs/benchmarks.md');
 // Hand-written analysis of the edge figures (profiles, causes), kept next to the code and dated.
@@ -45,9 +47,13 @@ const { values } = parseArgs({ options: { only: { type: 'string' }, 'soak-second
 const only = values.only;
 if (only !== undefined && only !== 'edge' && only !== 'latency') throw new Error('--only takes edge or latency');
 
+const memoryProbe = new MemoryProbe();
+
 /** Runs one case script, echoing its output; resolves with its last line parsed as JSON. */
 async function runCase<T>(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Outcome<T>> {
   const loadAverage = loadavg()[0]!;
+  const memoryNs = memoryProbe.nanosecondsPerLoad();
+  console.log(`memory probe before ${script} ${args.join(' ')}: ${memoryNs} ns per load`);
   const child = spawn(process.execPath, [join(REPO_ROOT, 'test/bench', script), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -57,7 +63,7 @@ async function runCase<T>(script: string, args: string[], env: NodeJS.ProcessEnv
   const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
   const last = output.trim().split('\n').pop() ?? '';
   if (code !== 0 || !last.startsWith('{')) return { ok: false, reason: `failed (exit ${code}; see the runner's output)` };
-  return { ok: true, result: JSON.parse(last) as T, loadAverage };
+  return { ok: true, result: JSON.parse(last) as T, loadAverage, memoryNs };
 }
 
 /** The part of the current docs/benchmarks.md from `heading` to the next section, or null. */
@@ -108,6 +114,7 @@ async function edgeCases(): Promise<EdgeResults> {
     const first = await runIngest();
     const parseAgain = [await runCase<ParseFigures>('parse.ts', ['--mix-only'])];
     const rsyslog = await runCase<RsyslogFigures>('rsyslog.ts', []);
+    const beforeSoak = await runIngest();
     const soakBus = brokers ? 'kafka' : 'embedded';
     const measured = first[INGEST_CASES.findIndex((entry) => entry.bus === soakBus && entry.input === 'tcp')];
     const seconds = Number(values['soak-seconds'] ?? process.env.VIGIL_BENCH_SOAK_SECONDS ?? SOAK_DEFAULT_SECONDS);
@@ -119,10 +126,10 @@ async function edgeCases(): Promise<EdgeResults> {
     } else {
       soak = { ok: false, reason: `the TCP → ${soakBus} case did not run, so there is no rate to hold`, rateNote: '' };
     }
-    // The ingest cases again, after the soak: like the parse mix, each is reported as the median of both runs' rounds.
-    const again = await runIngest();
+    // Like the parse mix, each ingest case is reported as the median of all its runs' rounds.
+    const afterSoak = await runIngest();
     parseAgain.push(await runCase<ParseFigures>('parse.ts', ['--mix-only']));
-    const ingest = INGEST_CASES.map((entry, index) => ({ ...entry, outcome: first[index]!, again: again[index]! }));
+    const ingest = INGEST_CASES.map((entry, index) => ({ ...entry, runs: [first[index]!, beforeSoak[index]!, afterSoak[index]!] }));
     return { parse, parseAgain, ingest, rsyslog, soak, kafkaNote };
   } finally {
     kafka?.stop();
