@@ -6,8 +6,10 @@ import { median } from './machine.ts';
  * (parse.ts, edge-ingest.ts, rsyslog.ts, soak.ts).
  */
 
-/** A case's figures, or why it has none. */
-/** `memoryNs`: the runner's memory probe just before the case (`MemoryProbe`), higher in the machine's slow phases. */
+/**
+ * A case's figures, or why it has none. `memoryNs`: the runner's memory probe just before the case
+ * (`MemoryProbe`), higher in the machine's slow phases.
+ */
 export type Outcome<T> = { ok: true; result: T; loadAverage: number; memoryNs: number } | { ok: false; reason: string };
 
 export interface ParseFigures {
