@@ -130,7 +130,7 @@ export interface HttpResult {
 }
 
 /** POSTs the bodies to `/api/v1/events` with `concurrency` requests in flight; retries 429/503 after Retry-After. */
-export async function sendHttpBodies(address: EdgeAddress, key: string, bodies: readonly string[], concurrency: number): Promise<HttpResult> {
+export async function sendHttpBodies(address: EdgeAddress, key: string, bodies: readonly Uint8Array[], concurrency: number): Promise<HttpResult> {
   const url = `http://${address.host}:${address.port}/api/v1/events`;
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' };
   const result: HttpResult = { accepted: 0, retries: 0 };
