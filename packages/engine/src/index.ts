@@ -2,7 +2,20 @@
  * @vigil/engine: Sigma detection and correlation, alert creation and dedup. The engine role
  * (bus wiring, provenance checks) builds on the pure library exported here.
  */
-export { loadRules, lintRules, parseRuleSources, formatProblem, rulesError, findRuleFiles, isRuleFile, type RuleSource } from './sigma/loader.ts';
+export {
+  loadRules,
+  lintRules,
+  parseRuleSources,
+  readRulesAndPipelines,
+  formatProblem,
+  rulesError,
+  findRuleFiles,
+  isRuleFile,
+  BUILTIN_PIPELINES_DIR,
+  type RuleSource,
+  type RuleLoadOptions,
+} from './sigma/loader.ts';
+export { Pipelines, RuleMapping, type Pipeline, type Transformation, type LogsourceCondition } from './sigma/pipeline/pipeline.ts';
 export { Ruleset, type CorrelationInput } from './sigma/ruleset.ts';
 export { EventContext, FieldTable } from './sigma/event-context.ts';
 export { runRuleTests, formatRuleTestReport, type RuleTestReport, type RuleTestCaseResult } from './sigma/rule-tests.ts';

@@ -5,7 +5,7 @@ import { eventTimeMs } from '../correlation/event-time.ts';
 import type { RuleHit } from '../correlation/types.ts';
 import { readPath, scalarText, type EventContext } from '../sigma/event-context.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
-import type { DetectionRule, SigmaRule } from '../sigma/types.ts';
+import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import { AlertTracker } from './alert-tracker.ts';
 import { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './config.ts';
 import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapshot.ts';
@@ -50,6 +50,12 @@ export class DetectionEngine {
   readonly #correlator: Correlator;
   readonly #alerts: AlertTracker;
   readonly #groupPaths: ReadonlyMap<string, readonly (readonly string[])[]>;
+  /** The distinct logsource conditions of the detections; each is tested at most once per event. */
+  readonly #conditions: readonly Matcher[];
+  /** Per detection (in ruleset order), the index of its logsource condition, or -1. */
+  readonly #conditionOf: Int32Array;
+  /** Per condition, for the current event: 0 not yet tested, 1 met, 2 not met. */
+  readonly #conditionResults: Uint8Array;
   readonly #logger: Logger;
   readonly #logLimiter = new OncePerInterval();
   readonly #metrics: EngineMetrics | undefined;
@@ -71,7 +77,11 @@ export class DetectionEngine {
       clock: this.#clock,
       retentionSlackMs: 2 * Math.max(0, ...ruleset.correlations.map((rule) => rule.correlation.timespanMs)),
     });
-    this.#groupPaths = new Map(ruleset.detections.map((rule) => [rule.id, rule.groupBy.map((field) => field.split('.'))]));
+    this.#groupPaths = new Map(ruleset.detections.map((rule) => [rule.id, rule.groupBy.map((field) => rule.mapping.fieldNames(field)[0]!.split('.'))]));
+    const conditions = [...new Set(ruleset.detections.flatMap((rule) => (rule.mapping.condition ? [rule.mapping.condition] : [])))];
+    this.#conditions = conditions;
+    this.#conditionOf = Int32Array.from(ruleset.detections, (rule) => (rule.mapping.condition ? conditions.indexOf(rule.mapping.condition) : -1));
+    this.#conditionResults = new Uint8Array(conditions.length);
     this.#logger = logger ?? silentLogger();
     this.#metrics = metrics ? new EngineMetrics(metrics) : undefined;
     this.#onHit = onHit;
@@ -93,8 +103,17 @@ export class DetectionEngine {
     ctx.reset(event);
     let out: Alert[] | undefined;
     let time: number | undefined;
-    for (const rule of this.#ruleset.detections) {
+    const detections = this.#ruleset.detections;
+    const results = this.#conditionResults;
+    results.fill(0);
+    for (let index = 0; index < detections.length; index++) {
+      const rule = detections[index]!;
       try {
+        const condition = this.#conditionOf[index]!;
+        if (condition >= 0) {
+          if (results[condition] === 0) results[condition] = this.#conditions[condition]!(ctx) ? 1 : 2;
+          if (results[condition] === 2) continue;
+        }
         if (!rule.matcher(ctx)) continue;
         time ??= this.#timeOf(event);
         out ??= [];

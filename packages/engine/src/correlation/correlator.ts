@@ -291,7 +291,8 @@ function compile(rule: CorrelationRule, ruleset: Ruleset): Compiled {
   const pathFor = (field: string, position: number): string[] => {
     const input = inputs[position]!;
     const alias = spec.aliases[field];
-    const resolved = (alias && ((input.name !== undefined ? alias[input.name] : undefined) ?? alias[input.id])) ?? field;
+    // Without an alias, a detection's field goes through its pipeline mapping (`c-ip` → `source.ip`).
+    const resolved = (alias && ((input.name !== undefined ? alias[input.name] : undefined) ?? alias[input.id])) ?? (input.kind === 'detection' ? input.mapping.fieldNames(field)[0]! : field);
     return resolved.split('.');
   };
   return {

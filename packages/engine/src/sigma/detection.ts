@@ -3,16 +3,18 @@ import { isScalar, Scalar, type Node } from 'yaml';
 import { ConditionError, compileCondition, parseCondition } from './condition.ts';
 import type { FieldTable } from './event-context.ts';
 import { compileItem } from './field-matcher.ts';
-import { parseModifiers } from './modifiers.ts';
+import { parseModifiers, type ModifierSet } from './modifiers.ts';
+import type { RuleMapping } from './pipeline/pipeline.ts';
 import type { Matcher } from './types.ts';
 import type { YamlReader } from './yaml-reader.ts';
 
 /**
  * Compiles a rule's `detection:` section once: each search identifier becomes a closure (a
  * map is an AND of its fields, a list of maps an OR of maps, a list of plain values a keyword
- * search) and the condition is compiled over them.
+ * search) and the condition is compiled over them. Field names go through the rule's pipeline
+ * mapping, and `expand` placeholders take the pipelines' values.
  */
-export function compileDetection(reader: YamlReader, node: Node | undefined, table: FieldTable): Matcher | undefined {
+export function compileDetection(reader: YamlReader, node: Node | undefined, table: FieldTable, mapping: RuleMapping): Matcher | undefined {
   if (!reader.isMap(node)) {
     reader.problem(node ?? reader.root, 'detection must be a mapping of search identifiers and a condition');
     return undefined;
@@ -27,7 +29,7 @@ export function compileDetection(reader: YamlReader, node: Node | undefined, tab
       reader.problem(keyNode, "'timeframe' is not supported; write a Sigma correlation rule with a timespan");
       ok = false;
     } else {
-      const search = compileSearch(reader, key, keyNode, value, table);
+      const search = compileSearch(reader, key, keyNode, value, table, mapping);
       // A broken search still gets a name, so the condition is checked (and reported) too.
       searches.set(key, search ?? (() => false));
       if (!search) ok = false;
@@ -59,16 +61,17 @@ function quoteWidth(node: Node | undefined): number {
   return isScalar(node) && (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) ? 1 : 0;
 }
 
-function compileSearch(reader: YamlReader, name: string, keyNode: Node, node: Node | undefined, table: FieldTable): Matcher | undefined {
+/** Compiles one search: a mapping (all fields), a list of mappings (any) or keywords. */
+export function compileSearch(reader: YamlReader, name: string, keyNode: Node, node: Node | undefined, table: FieldTable, mapping: RuleMapping): Matcher | undefined {
   if (node === undefined || (isScalar(node) && node.value === null)) {
     reader.problem(keyNode, `search identifier '${name}' is empty`);
     return undefined;
   }
-  if (reader.isMap(node)) return compileFieldMap(reader, node, table);
+  if (reader.isMap(node)) return compileFieldMap(reader, node, table, mapping);
   if (reader.isSeq(node)) {
     const items = reader.items(node);
     if (items.length > 0 && items.every((item) => reader.isMap(item))) {
-      const maps = items.map((item) => compileFieldMap(reader, item, table));
+      const maps = items.map((item) => compileFieldMap(reader, item, table, mapping));
       if (maps.some((matcher) => matcher === undefined)) return undefined;
       const matchers = maps as Matcher[];
       return (ctx) => {
@@ -96,7 +99,7 @@ function compileKeywords(reader: YamlReader, node: Node, values: unknown[], tabl
   return matcher;
 }
 
-function compileFieldMap(reader: YamlReader, node: Node | undefined, table: FieldTable): Matcher | undefined {
+function compileFieldMap(reader: YamlReader, node: Node | undefined, table: FieldTable, mapping: RuleMapping): Matcher | undefined {
   const matchers: Matcher[] = [];
   let ok = true;
   for (const { key, keyNode, value } of reader.pairs(node)) {
@@ -112,18 +115,19 @@ function compileFieldMap(reader: YamlReader, node: Node | undefined, table: Fiel
       ok = false;
       continue;
     }
-    const values = itemValues(reader, value);
-    if (values === undefined) {
+    const written = itemValues(reader, value);
+    if (written === undefined) {
       reader.problem(value ?? keyNode, `'${key}' must have a value or a list of values`);
       ok = false;
       continue;
     }
-    if (modifiers.all && values.length < 2 && field !== '') {
+    if (modifiers.all && written.length < 2 && field !== '') {
       reader.problem(keyNode, `modifier 'all' needs a list of at least two values in '${key}'`);
       ok = false;
       continue;
     }
-    const matcher = compileItem(field === '' ? undefined : field, modifiers, values, table);
+    const values = modifiers.expand ? expandPlaceholders(written, mapping.vars) : modifiers.fieldref ? written.map((name) => (typeof name === 'string' ? mapping.fieldNames(name)[0]! : name)) : written;
+    const matcher = typeof values === 'string' ? values : compileMappedItem(field === '' ? undefined : mapping.fieldNames(field), modifiers, values, table);
     if (typeof matcher === 'string') {
       reader.problem(value ?? keyNode, `${matcher} in '${key}'`);
       ok = false;
@@ -142,6 +146,44 @@ function compileFieldMap(reader: YamlReader, node: Node | undefined, table: Fiel
     return true;
   };
 }
+
+/** An item whose field the pipelines map to several event fields matches when any of them does. */
+function compileMappedItem(fields: readonly string[] | undefined, modifiers: ModifierSet, values: readonly unknown[], table: FieldTable): Matcher | string {
+  if (fields === undefined || fields.length === 1) return compileItem(fields?.[0], modifiers, values, table);
+  const matchers: Matcher[] = [];
+  for (const name of fields) {
+    const matcher = compileItem(name, modifiers, values, table);
+    if (typeof matcher === 'string') return matcher;
+    matchers.push(matcher);
+  }
+  // `field: null` (absent) and `neq` hold only when they hold for every field it stands for.
+  const every = values.includes(null) || modifiers.neq;
+  return every ? (ctx) => matchers.every((matcher) => matcher(ctx)) : (ctx) => matchers.some((matcher) => matcher(ctx));
+}
+
+const PLACEHOLDER = /%([A-Za-z0-9_.-]+)%/;
+
+/** `expand`: every `%name%` in a value becomes each of the var's values (alternatives), or the reason it cannot. */
+function expandPlaceholders(values: readonly unknown[], vars: ReadonlyMap<string, readonly string[]>): unknown[] | string {
+  const expanded: unknown[] = [];
+  const pending = [...values];
+  while (pending.length > 0) {
+    const value = pending.shift();
+    const match = typeof value === 'string' ? PLACEHOLDER.exec(value) : null;
+    if (!match) {
+      expanded.push(value);
+      continue;
+    }
+    const replacements = vars.get(match[1]!);
+    if (!replacements) return `placeholder '%${match[1]}%' has no value: define it under vars in a pipeline`;
+    const text = value as string;
+    for (const replacement of replacements) pending.push(text.slice(0, match.index) + replacement + text.slice(match.index + match[0].length));
+    if (expanded.length + pending.length > MAX_EXPANDED_VALUES) return `placeholders expand to more than ${MAX_EXPANDED_VALUES} values`;
+  }
+  return expanded;
+}
+
+const MAX_EXPANDED_VALUES = 10_000;
 
 function itemValues(reader: YamlReader, node: Node | undefined): unknown[] | undefined {
   if (node === undefined) return [null];

@@ -1,8 +1,11 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { FieldTable } from './event-context.ts';
 import { detectionErrors } from './errors.ts';
+import { parsePipelineDocument } from './pipeline/pipeline-document.ts';
+import { Pipelines, type Pipeline } from './pipeline/pipeline.ts';
 import { parseRuleDocument } from './rule-document.ts';
 import { buildRuleset, type Ruleset } from './ruleset.ts';
 import type { RuleProblem, SigmaRule } from './types.ts';
@@ -20,14 +23,43 @@ export interface RuleSource {
   readonly text: string;
 }
 
-/** Parses rule sources into a ruleset plus every problem found; rules with problems are left out. */
-export function parseRuleSources(sources: readonly RuleSource[]): { ruleset: Ruleset; problems: RuleProblem[] } {
+/** Vigil's own pipelines (linux, webserver, proxy, firewall, dns, network_connection, zeek), shipped with the engine. */
+export const BUILTIN_PIPELINES_DIR = fileURLToPath(new URL('../../pipelines', import.meta.url));
+
+/** Where rules are read from, and the pipelines that map them to Vigil's events. */
+export interface RuleLoadOptions {
+  /** Directories of pipeline files (`*.yml`); by default Vigil's own. */
+  readonly pipelineDirs?: readonly string[];
+}
+
+/**
+ * Parses rule sources into a ruleset plus every problem found; rules with problems are left
+ * out. `pipelineSources` are processing pipelines (none: field names are used as written and
+ * logsources add no conditions).
+ */
+export function parseRuleSources(sources: readonly RuleSource[], pipelineSources: readonly RuleSource[] = []): { ruleset: Ruleset; problems: RuleProblem[] } {
   const problems: RuleProblem[] = [];
   const fields = new FieldTable();
+  const pipelines: Pipeline[] = [];
+  forEachDocument(pipelineSources, problems, (reader) => {
+    const pipeline = parsePipelineDocument(reader, fields);
+    if (pipeline) pipelines.push(pipeline);
+  });
+  const loaded = pipelines.length === 0 ? Pipelines.NONE : new Pipelines(pipelines);
   const rules: SigmaRule[] = [];
+  forEachDocument(sources, problems, (reader) => {
+    const rule = parseRuleDocument(reader, fields, loaded);
+    if (rule) rules.push(rule);
+  });
+  const ruleset = buildRuleset(rules, fields, problems);
+  return { ruleset, problems };
+}
+
+/** Hands every YAML document of the sources to `each`; YAML errors become problems. */
+function forEachDocument(sources: readonly RuleSource[], problems: RuleProblem[], each: (reader: YamlReader) => void): void {
   for (const source of sources) {
     const lines = new LineCounter();
-    for (const doc of parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false })) {
+    for (const doc of parseAllDocuments(source.text, { lineCounter: lines, prettyErrors: false }) as Document[]) {
       const error = doc.errors[0];
       if (error) {
         // Later YAML errors in a document are almost always echoes of the first one.
@@ -36,27 +68,31 @@ export function parseRuleSources(sources: readonly RuleSource[]): { ruleset: Rul
         continue;
       }
       if (doc.contents === null) continue;
-      const rule = parseRuleDocument(new YamlReader(source.file, doc, lines, problems), fields);
-      if (rule) rules.push(rule);
+      each(new YamlReader(source.file, doc, lines, problems));
     }
   }
-  const ruleset = buildRuleset(rules, fields, problems);
-  return { ruleset, problems };
 }
 
-/** Every problem in the rules under `dirs` (an empty list means they all load). */
-export async function lintRules(dirs: string | readonly string[]): Promise<RuleProblem[]> {
-  const { sources, problems } = await readSources(dirs);
-  return [...problems, ...parseRuleSources(sources).problems];
+/** Every problem in the rules under `dirs` and in the pipelines (an empty list means they all load). */
+export async function lintRules(dirs: string | readonly string[], options: RuleLoadOptions = {}): Promise<RuleProblem[]> {
+  const { sources, pipelineSources, problems } = await readRulesAndPipelines(dirs, options);
+  return [...problems, ...parseRuleSources(sources, pipelineSources).problems];
 }
 
-/** Loads the rules under `dirs`; throws one VIGIL_ERR_RULES_INVALID error listing every problem. */
-export async function loadRules(dirs: string | readonly string[]): Promise<Ruleset> {
-  const { sources, problems } = await readSources(dirs);
-  const parsed = parseRuleSources(sources);
+/** Loads the rules under `dirs` through the pipelines; throws one VIGIL_ERR_RULES_INVALID error listing every problem. */
+export async function loadRules(dirs: string | readonly string[], options: RuleLoadOptions = {}): Promise<Ruleset> {
+  const { sources, pipelineSources, problems } = await readRulesAndPipelines(dirs, options);
+  const parsed = parseRuleSources(sources, pipelineSources);
   const all = [...problems, ...parsed.problems];
   if (all.length > 0) throw rulesError(all);
   return parsed.ruleset;
+}
+
+/** The rule and pipeline files' texts, and the problems reading them. */
+export async function readRulesAndPipelines(dirs: string | readonly string[], options: RuleLoadOptions = {}): Promise<{ sources: RuleSource[]; pipelineSources: RuleSource[]; problems: RuleProblem[] }> {
+  const rules = await readSources(dirs);
+  const pipelines = await readSources(options.pipelineDirs ?? [BUILTIN_PIPELINES_DIR]);
+  return { sources: rules.sources, pipelineSources: pipelines.sources, problems: [...rules.problems, ...pipelines.problems] };
 }
 
 /** The error that lists rule problems, one `file:line:column: message` per line. */

@@ -11,7 +11,7 @@ export const COMPARE_MODIFIERS = ['lt', 'lte', 'gt', 'gte'] as const;
 export const TIME_MODIFIERS = ['minute', 'hour', 'day', 'week', 'month', 'year'] as const;
 const TRANSFORM_MODIFIERS = ['windash', 'base64', 'base64offset', 'wide', 'utf16le', 'utf16be', 'utf16'] as const;
 const REGEX_FLAGS = ['i', 'm', 's'] as const;
-const OTHER_MODIFIERS = ['all', 're', 'cidr', 'exists', 'cased', 'neq', 'fieldref'] as const;
+const OTHER_MODIFIERS = ['all', 're', 'cidr', 'exists', 'cased', 'neq', 'fieldref', 'expand'] as const;
 
 /** Where a string value must appear in the field. */
 export type Position = 'exact' | (typeof POSITION_MODIFIERS)[number];
@@ -43,6 +43,8 @@ export interface ModifierSet {
   cidr: boolean;
   exists: boolean;
   fieldref: boolean;
+  /** Values hold `%name%` placeholders, filled from the pipelines' vars (each value of a list is an alternative). */
+  expand: boolean;
   compare: CompareOp | undefined;
   timePart: TimePart | undefined;
 }
@@ -59,12 +61,12 @@ export function parseModifiers(names: readonly string[]): ModifierSet | string {
     cidr: false,
     exists: false,
     fieldref: false,
+    expand: false,
     compare: undefined,
     timePart: undefined,
   };
   const flags = new Set<string>();
   for (const name of names) {
-    if (name === 'expand') return "modifier 'expand' needs placeholder values from a processing pipeline, which Vigil does not have";
     if (!SUPPORTED_MODIFIERS.includes(name)) return `unknown modifier '${name}'`;
     if (isOneOf(name, POSITION_MODIFIERS)) {
       if (set.position !== 'exact') return `modifiers '${set.position}' and '${name}' cannot be combined`;
@@ -87,6 +89,7 @@ export function parseModifiers(names: readonly string[]): ModifierSet | string {
     else if (name === 'cased') set.cased = true;
     else if (name === 'neq') set.neq = true;
     else if (name === 'fieldref') set.fieldref = true;
+    else if (name === 'expand') set.expand = true;
   }
   if (set.regex) set.regex.flags = [...flags].join('');
   return checkCombination(set);
@@ -94,7 +97,7 @@ export function parseModifiers(names: readonly string[]): ModifierSet | string {
 
 function checkCombination(set: ModifierSet): ModifierSet | string {
   const stringShaping = set.position !== 'exact' || set.transforms.length > 0;
-  if (set.exists && (stringShaping || set.regex || set.cidr || set.compare || set.timePart || set.fieldref || set.all || set.neq)) {
+  if (set.exists && (stringShaping || set.regex || set.cidr || set.compare || set.timePart || set.fieldref || set.all || set.neq || set.expand)) {
     return "modifier 'exists' cannot be combined with other modifiers";
   }
   if (set.regex && (stringShaping || set.cidr || set.compare || set.timePart || set.fieldref || set.cased)) {

@@ -3,6 +3,7 @@ import type { Node } from 'yaml';
 import { parseTimespan } from '../correlation/timespan.ts';
 import { compileDetection, validFieldPath } from './detection.ts';
 import type { FieldTable } from './event-context.ts';
+import type { Pipelines } from './pipeline/pipeline.ts';
 import {
   CONDITION_OPERATORS,
   CORRELATION_TYPES,
@@ -22,7 +23,7 @@ import type { YamlReader } from './yaml-reader.ts';
  * its position. Unknown top-level attributes are allowed (Sigma custom attributes); unknown
  * keys inside `correlation:` and `vigil:` are errors, because there they are typos.
  */
-export function parseRuleDocument(reader: YamlReader, table: FieldTable): SigmaRule | undefined {
+export function parseRuleDocument(reader: YamlReader, table: FieldTable, pipelines: Pipelines): SigmaRule | undefined {
   const root = reader.root;
   if (!reader.isMap(root)) {
     reader.problem(root, 'a rule document must be a mapping');
@@ -48,8 +49,9 @@ export function parseRuleDocument(reader: YamlReader, table: FieldTable): SigmaR
     const logsource = readLogsource(reader, get('logsource'));
     const detectionNode = get('detection');
     if (detectionNode === undefined) reader.problem(root, 'detection is required (or correlation, for a correlation rule)');
-    const matcher = detectionNode === undefined ? undefined : compileDetection(reader, detectionNode, table);
-    if (matcher && logsource && title !== undefined && meta) rule = { ...meta, id: id ?? name!, name, title, kind: 'detection', logsource, matcher };
+    const mapping = pipelines.mappingFor(logsource ?? {});
+    const matcher = detectionNode === undefined ? undefined : compileDetection(reader, detectionNode, table, mapping);
+    if (matcher && logsource && title !== undefined && meta) rule = { ...meta, id: id ?? name!, name, title, kind: 'detection', logsource, matcher, mapping };
   }
   return reader.problems.length === before && (id !== undefined || name !== undefined) ? rule : undefined;
 }

@@ -4,7 +4,7 @@ import { ALERT_SEVERITIES, alertSchema, isUnsafeKey, validateEvent, type Alert, 
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DetectionEngine } from '../alerts/detection-engine.ts';
-import { findRuleFiles, formatProblem, parseRuleSources } from './loader.ts';
+import { formatProblem, parseRuleSources, readRulesAndPipelines, type RuleLoadOptions } from './loader.ts';
 import type { Ruleset } from './ruleset.ts';
 import type { SigmaRule } from './types.ts';
 
@@ -74,12 +74,12 @@ export interface RuleTestReport {
 }
 
 /** Runs the tests of every rule file in `rulesDir` (tests live in `rulesDir/tests`). */
-export async function runRuleTests(rulesDir: string): Promise<RuleTestReport> {
+export async function runRuleTests(rulesDir: string, options: RuleLoadOptions = {}): Promise<RuleTestReport> {
   const problems: string[] = [];
-  const { files, problems: findProblems } = await findRuleFiles(rulesDir);
-  const sources = await Promise.all(files.map(async (file) => ({ file, text: await readFile(file, 'utf8') })));
-  const { ruleset, problems: ruleProblems } = parseRuleSources(sources);
-  for (const problem of [...findProblems, ...ruleProblems]) problems.push(formatProblem(problem));
+  const { sources, pipelineSources, problems: readProblems } = await readRulesAndPipelines(rulesDir, options);
+  const files = sources.map((source) => source.file);
+  const { ruleset, problems: ruleProblems } = parseRuleSources(sources, pipelineSources);
+  for (const problem of [...readProblems, ...ruleProblems]) problems.push(formatProblem(problem));
   if (problems.length > 0) return { passed: false, cases: [], problems };
 
   const testsDir = join(rulesDir, 'tests');

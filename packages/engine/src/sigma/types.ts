@@ -1,5 +1,6 @@
 import type { AlertSeverity } from '@vigil/schema';
 import type { EventContext } from './event-context.ts';
+import type { RuleMapping } from './pipeline/pipeline.ts';
 
 /** Where something is in a rule file (1-based line and column). */
 export interface SourceLocation {
@@ -70,8 +71,14 @@ export interface RuleMeta {
 export interface DetectionRule extends RuleMeta {
   readonly kind: 'detection';
   readonly logsource: Readonly<Record<string, string>>;
-  /** True when the event matches the rule's detection. */
+  /** True when the event matches the rule's detection (the logsource's condition aside). */
   readonly matcher: Matcher;
+  /**
+   * What the pipelines make of the rule's logsource: its field names' event fields and the
+   * condition (`logsourceCondition`) an event of that logsource meets. Rules of one logsource
+   * share the object, so the engine tests the condition once per event for all of them.
+   */
+  readonly mapping: RuleMapping;
 }
 
 /** The `correlation:` block of a Sigma correlation rule, validated. */
