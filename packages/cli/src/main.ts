@@ -16,7 +16,8 @@ commands:
   pki init              create the Vigil CA in <data dir>/pki
   pki issue-edge --id <edge-id> --out <dir>
                         issue an edge certificate and key from the Vigil CA
-  rules lint [dir...]   check Sigma rules and report every problem (default: the built-in pack)
+  rules lint [dir...]   check Sigma rules and pipelines and report every problem (default: the built-in pack;
+                        --pipelines dir adds processing pipelines, --no-builtin-pipelines leaves out Vigil's own)
   rules test [dir...]   run the rules' test events and report pass/fail
   help                  this text
 

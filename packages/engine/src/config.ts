@@ -30,6 +30,14 @@ export const engineConfigSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('More directories of Sigma rules (*.yml) to load, e.g. rules dropped in from the Sigma community.'),
+    builtinPipelines: z
+      .boolean()
+      .default(true)
+      .describe("Apply Vigil's own processing pipelines (packages/engine/pipelines), which map Sigma's logsources and field names to Vigil's ECS events."),
+    pipelineDirs: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('More directories of Sigma processing pipelines (*.yml, pySigma format: field_name_mapping, field_name_prefix_mapping, add_condition, vars), applied with the built-in ones in priority order.'),
     detection: detectionConfigSchema.prefault({}).describe('Alert dedup, correlation state limits and event-time bounds.'),
     fleet: fleetMonitorSchema.prefault({}).describe('Edge health: alerts when an edge goes silent or its clock drifts.'),
     maxBatchMessages: z.number().int().min(1).max(10_000).default(100).describe('Most signed batches handled between two offset commits.'),

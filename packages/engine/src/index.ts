@@ -46,7 +46,7 @@ export { detectionSnapshotSchema, type DetectionSnapshot } from './alerts/snapsh
 export { engineConfigSchema, type EngineConfig } from './config.ts';
 export { engineErrors } from './errors.ts';
 export { createEngine, type Detector, type EngineDeps } from './engine.ts';
-export { createDetectionEngine, ruleDirectories, BUILTIN_RULES_DIR } from './detection-setup.ts';
+export { createDetectionEngine, ruleDirectories, pipelineOptions, BUILTIN_RULES_DIR } from './detection-setup.ts';
 export { ProvenanceAlerts, type ProvenanceProblem } from './provenance-alerts.ts';
 export { FleetMonitor, type FleetMonitorDeps } from './fleet-monitor.ts';
 export type { FleetMonitorConfig } from './config.ts';
