@@ -2,7 +2,7 @@
  * Runs Vigil's benchmarks, each case in its own process, prints the figures with the machine,
  * and writes docs/benchmarks.md. Cases whose prerequisites are missing are reported "not run".
  *
- *   node test/bench/run.ts [--only edge|latency] [--soak-seconds N] [--shared-kafka]
+ *   node test/bench/run.ts [--only edge|detect|latency] [--soak-seconds N] [--shared-kafka]
  *
  * - Edge cases: parse+normalize, TCP and HTTP ingest on the embedded bus and on Kafka, rsyslog
  *   as a reference peer (needs `rsyslogd`), and a memory soak. The Kafka cases need
@@ -14,6 +14,8 @@
  * - The soak runs for 60 s unless VIGIL_BENCH_SOAK_SECONDS or --soak-seconds says otherwise
  *   (600 for the 10-minute check the docs report), at 75% of the TCP rate measured on the same
  *   bus in the same run.
+ * - Detection: the engine's per-event path on one core with the rule pack, and its correlation
+ *   state under a million distinct group-by values (`detect.ts`).
  * - Latency cases: end-to-end latency, all-in-one and distributed (needs VIGIL_KAFKA_BROKERS and
  *   VIGIL_OPENSEARCH_URL).
  * - The ingest cases run three times (`INGEST_RUNS`: at the start, before the soak, after the
@@ -21,7 +23,7 @@
  *   parse mix is: this machine has slow phases of minutes. Before each case the runner takes its
  *   memory probe (`MemoryProbe`), and the report lists it next to each run's figure, so that
  *   every figure says which phase it was taken in.
- * - With --only, the other section of docs/benchmarks.md is kept as it is.
+ * - With --only, the other sections of docs/benchmarks.md are kept as they are.
  * - test/bench/edge-notes.md, when present, is copied under the edge figures: the hand-written
  *   reading of the latest profiles (what limits the figures and what to change).
  */
@@ -32,6 +34,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDedicatedKafka, type DedicatedKafka } from '../distributed/cluster.ts';
 import { REPO_ROOT } from '../e2e/harness.ts';
+import { DETECT_HEADING, renderDetectSection, type DetectFigures } from './detect-report.ts';
 import { renderEdgeSection, type EdgeResults, type IngestFigures, type Outcome, type ParseFigures, type RsyslogFigures, type SoakFigures } from './edge-report.ts';
 import { MemoryProbe, describeMachine } from './machine.ts';
 
@@ -45,7 +48,7 @@ const SOAK_RATE_SHARE = 0.75;
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, 'soak-seconds': { type: 'string' }, 'shared-kafka': { type: 'boolean', default: false } } });
 const only = values.only;
-if (only !== undefined && only !== 'edge' && only !== 'latency') throw new Error('--only takes edge or latency');
+if (only !== undefined && only !== 'edge' && only !== 'detect' && only !== 'latency') throw new Error('--only takes edge, detect or latency');
 
 const memoryProbe = new MemoryProbe();
 
@@ -185,16 +188,19 @@ async function latencySection(): Promise<string[]> {
 
 const machine = describeMachine();
 console.log(`machine: ${machine}`);
-const edge = only === 'latency' ? existingSection(EDGE_HEADING) : renderEdgeSection(await edgeCases(), existsSync(EDGE_NOTES) ? readFileSync(EDGE_NOTES, 'utf8') : undefined);
-const latency = only === 'edge' ? existingSection(LATENCY_HEADING) : await latencySection();
+const runs = (section: 'edge' | 'detect' | 'latency') => only === undefined || only === section;
+const edge = runs('edge') ? renderEdgeSection(await edgeCases(), existsSync(EDGE_NOTES) ? readFileSync(EDGE_NOTES, 'utf8') : undefined) : existingSection(EDGE_HEADING);
+const detect = runs('detect') ? renderDetectSection(await runCase<DetectFigures>('detect.ts', [])) : existingSection(DETECT_HEADING);
+const latency = runs('latency') ? await latencySection() : existingSection(LATENCY_HEADING);
 const document = [
   '# Benchmarks',
   '',
   '<!-- Written by `node test/bench/run.ts`; each case runs in its own process. -->',
   '',
-  `Machine: ${machine}. Run on ${new Date().toISOString().slice(0, 10)}${only ? ` (${only} cases; the other section is from an earlier run)` : ''}.`,
+  `Machine: ${machine}. Run on ${new Date().toISOString().slice(0, 10)}${only ? ` (${only} cases; the other sections are from earlier runs)` : ''}.`,
   '',
   ...(edge ?? []),
+  ...(detect ?? []),
   ...(latency ?? []),
 ];
 writeFileSync(DOC, `${document.join('\n').trimEnd()}\n`);

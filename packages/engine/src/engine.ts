@@ -2,15 +2,17 @@ import { createHash } from 'node:crypto';
 import { sendToDlq, type Bus, type BusBatch, type BusConsumer, type BusMessage, type BusProducer } from '@vigil/bus';
 import { SequenceTracker, provenanceErrors, type BatchVerifier, type SequenceTrackerSnapshot, type VerifiedBatch } from '@vigil/provenance';
 import { OncePerInterval, describeError, type Component, type Logger, type Metrics, type VigilError } from '@vigil/runtime';
-import { TOPICS, type Alert, type EcsEvent } from '@vigil/schema';
+import { TOPICS, type Alert } from '@vigil/schema';
 import type { EngineConfig } from './config.ts';
 import { EngineStateFiles } from './engine-state.ts';
 import { engineErrors } from './errors.ts';
 import { ProvenanceAlerts } from './provenance-alerts.ts';
+import { NotAnEventError } from './sigma/json-fields.ts';
 
 /** What the engine needs from detection: events in, created or updated alerts out. */
 export interface Detector {
-  process(event: EcsEvent): Alert[];
+  /** Runs the rules over one event given as its JSON text; throws NotAnEventError when it is not a JSON object. */
+  processText(text: string): Alert[];
   snapshot(): unknown;
   restore(snapshot: unknown): void;
 }
@@ -77,22 +79,22 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
 
   function detect(verified: VerifiedBatch, pending: Map<string, Alert>): void {
     const decoder = new TextDecoder();
+    let processed = 0;
     verified.batch.events.forEach((bytes, position) => {
-      let event: unknown;
+      let alerts: Alert[];
       try {
-        event = JSON.parse(decoder.decode(bytes));
-      } catch {
-        event = null;
-      }
-      if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+        alerts = detector.processText(decoder.decode(bytes));
+      } catch (error) {
+        if (!(error instanceof NotAnEventError)) throw error;
         badEvents.inc();
-        const error = engineErrors.create('VIGIL_ERR_ENGINE_BAD_EVENT', { position, sequence: verified.batch.sequence.toString(), edgeId: verified.edgeId });
-        if (logOnce.shouldLog(error.code)) logger.warn({ code: error.code }, error.message);
+        const problem = engineErrors.create('VIGIL_ERR_ENGINE_BAD_EVENT', { position, sequence: verified.batch.sequence.toString(), edgeId: verified.edgeId });
+        if (logOnce.shouldLog(problem.code)) logger.warn({ code: problem.code }, problem.message);
         return;
       }
-      eventsProcessed.inc();
-      for (const alert of detector.process(event as EcsEvent)) pending.set(alert.id, alert);
+      processed++;
+      for (const alert of alerts) pending.set(alert.id, alert);
     });
+    eventsProcessed.inc(processed);
   }
 
   async function handle(batch: BusBatch): Promise<void> {

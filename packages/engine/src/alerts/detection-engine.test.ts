@@ -1,6 +1,7 @@
 import { Metrics } from '@vigil/runtime';
 import { MAX_ALERT_EVENT_IDS, SEVERITY_SCORE, alertSchema, type Alert, type EcsEvent } from '@vigil/schema';
 import { describe, expect, it } from 'vitest';
+import { NotAnEventError } from '../sigma/event-context.ts';
 import { detectionErrors } from '../sigma/errors.ts';
 import { parseRuleSources } from '../sigma/loader.ts';
 import { DetectionEngine, type DetectionEngineOptions } from './detection-engine.ts';
@@ -151,6 +152,24 @@ describe('dedup', () => {
     expect(ids(engine())).toEqual(ids(engine({ clock: () => 0 })));
     const shifted = processAll(engine(), failures(0, 3, 'other'));
     expect(shifted[0]!.id).not.toBe(ids(engine())[0]);
+  });
+
+  it('raises the same alerts from JSON text as from parsed events', () => {
+    const events = [...failures(0, 4, 'x'), breakIn(3, 'b1', '198.51.100.9'), { message: 'unrelated' } as EcsEvent, ...failures(5, 3, 'y', '198.51.100.4')];
+    const fromObjects = processAll(engine(), events);
+    const fromText = engine();
+    const textAlerts = events.flatMap((event) => fromText.processText(JSON.stringify(event, null, events.indexOf(event) % 2 === 0 ? 0 : 2)));
+    expect(textAlerts).toEqual(fromObjects);
+    expect(fromObjects.length).toBeGreaterThan(2);
+  });
+
+  it('refuses text that is not a JSON object, having recorded nothing of it', () => {
+    const detection = engine();
+    for (const text of ['', 'not json', '[1,2]', '"x"', 'null', '{"message":"POSSIBLE BREAK-IN ATTEMPT", "source":{"ip":"198.51.100.9"},}']) {
+      expect(() => detection.processText(text), text).toThrow(NotAnEventError);
+    }
+    expect(detection.stats().alertsCreated).toBe(0);
+    expect(detection.stats().ruleErrors).toBe(0);
   });
 
   it('keeps at most MAX_ALERT_EVENT_IDS event ids while the count keeps counting', () => {

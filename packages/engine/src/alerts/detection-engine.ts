@@ -3,7 +3,7 @@ import type { Alert, EcsEvent } from '@vigil/schema';
 import { Correlator } from '../correlation/correlator.ts';
 import { eventTimeMs } from '../correlation/event-time.ts';
 import type { RuleHit } from '../correlation/types.ts';
-import { readPath, scalarText, type EventContext } from '../sigma/event-context.ts';
+import { NotAnEventError, readPath, scalarText, type EventContext } from '../sigma/event-context.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import { AlertTracker } from './alert-tracker.ts';
@@ -99,8 +99,22 @@ export class DetectionEngine {
    */
   process(event: EcsEvent): Alert[] {
     if (event === null || typeof event !== 'object') return [];
+    this.#ctx.reset(event);
+    return this.#run();
+  }
+
+  /**
+   * `process` for an event given as its JSON text (as it comes off the bus). Rules read the
+   * fields they need from the text; the event is parsed in full only when a rule matches.
+   * Throws NotAnEventError, having changed nothing, when the text is not a JSON object.
+   */
+  processText(text: string): Alert[] {
+    this.#ctx.resetText(text);
+    return this.#run();
+  }
+
+  #run(): Alert[] {
     const ctx = this.#ctx;
-    ctx.reset(event);
     let out: Alert[] | undefined;
     let time: number | undefined;
     const detections = this.#ruleset.detections;
@@ -115,6 +129,7 @@ export class DetectionEngine {
           if (results[condition] === 2) continue;
         }
         if (!rule.matcher(ctx)) continue;
+        const event = ctx.event as EcsEvent;
         time ??= this.#timeOf(event);
         out ??= [];
         const hit: RuleHit = {
@@ -130,6 +145,8 @@ export class DetectionEngine {
         this.#emit(hit, out);
         for (const correlationHit of this.#correlator.observe(hit)) this.#emit(correlationHit, out);
       } catch (error) {
+        // Text that is not an event fails as a whole, before any hit of it is recorded.
+        if (error instanceof NotAnEventError) throw error;
         this.#ruleFailed(rule, error);
       }
     }

@@ -1,8 +1,13 @@
+import { JsonFieldIndex, NotAnEventError } from './json-fields.ts';
+
+export { NotAnEventError };
+
 /**
  * Field access for compiled rules. Every field path a ruleset uses is interned once into a
  * slot; per event the context resolves each slot at most once and lowercases it at most once,
  * however many rules read it. One context is reused for every event (no per-event allocation
- * except the lowercased strings themselves).
+ * except the lowercased strings themselves). An event given as JSON text is read in place
+ * (`JsonFieldIndex`) and parsed in full only when something needs the whole event.
  */
 
 /** Interns dotted field paths (`source.ip`) to slot numbers while rules compile. */
@@ -60,7 +65,10 @@ export class EventContext {
   readonly #raw: unknown[];
   readonly #lowGen: number[];
   readonly #low: LoweredValue[];
+  readonly #fields: JsonFieldIndex;
   #event: unknown = undefined;
+  /** The current event's JSON text while it has not been parsed (undefined once it has, or for an object event). */
+  #text: string | undefined = undefined;
   #gen = 0;
 
   constructor(table: FieldTable) {
@@ -70,23 +78,45 @@ export class EventContext {
     this.#raw = new Array<unknown>(size).fill(undefined);
     this.#lowGen = new Array<number>(size).fill(0);
     this.#low = new Array<LoweredValue>(size).fill(undefined);
+    this.#fields = new JsonFieldIndex(table.paths);
   }
 
   /** Points the context at the next event; cached fields of the previous one become stale. */
   reset(event: unknown): void {
     this.#event = event;
+    this.#text = undefined;
     this.#gen++;
   }
 
-  /** The event being matched. */
+  /**
+   * Points the context at the next event, given as its JSON text. Throws NotAnEventError when
+   * the text is not a JSON object.
+   */
+  resetText(text: string): void {
+    this.#gen++;
+    if (this.#fields.scan(text)) {
+      this.#text = text;
+      this.#event = undefined;
+      return;
+    }
+    // Not the shape the scanner follows (or not JSON at all): JSON.parse decides.
+    this.#text = undefined;
+    this.#event = parseEvent(text);
+  }
+
+  /** The event being matched; parsed from its text the first time it is asked for (throws NotAnEventError when that fails). */
   get event(): unknown {
+    if (this.#text !== undefined) {
+      this.#event = parseEvent(this.#text);
+      this.#text = undefined;
+    }
     return this.#event;
   }
 
   /** The raw value of a field (undefined when absent). */
   raw(slot: number): unknown {
     if (this.#rawGen[slot] !== this.#gen) {
-      this.#raw[slot] = readPath(this.#event, this.#paths[slot]!);
+      this.#raw[slot] = this.#text !== undefined ? this.#fields.value(slot) : readPath(this.#event, this.#paths[slot]!);
       this.#rawGen[slot] = this.#gen;
     }
     return this.#raw[slot];
@@ -100,6 +130,17 @@ export class EventContext {
     }
     return this.#low[slot];
   }
+}
+
+function parseEvent(text: string): object {
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch (error) {
+    throw new NotAnEventError(`not JSON: ${(error as Error).message}`);
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new NotAnEventError('not a JSON object');
+  return event;
 }
 
 function lowered(value: unknown): LoweredValue {
