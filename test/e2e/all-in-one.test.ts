@@ -74,7 +74,7 @@ describe('vigil start: sshd syslog to alerts', () => {
     for (const alert of alerts) {
       const source = alert.vigil.alert.group['source.ip']!;
       expect(alert.vigil.alert.count).toBeGreaterThanOrEqual(10);
-      expect(alert.threat?.technique.id).toContain('T1110');
+      expect(alert.threat?.technique?.id).toContain('T1110');
       const detail = await api<{ alert: Alert; events: EcsEvent[] }>(`/api/v1/alerts/${alert.id}`);
       expect(detail.status).toBe(200);
       expect(detail.body.events.length).toBeGreaterThanOrEqual(10);

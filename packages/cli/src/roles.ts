@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApiServer, type ApiFleetDeps, type ApiServer, type AuthRepository } from '@vigil/api';
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
-import { FleetMonitor, ProvenanceAlerts, createDetectionEngine, createEngine } from '@vigil/engine';
+import { AlertChangeLog, FleetMonitor, Notifier, ProvenanceAlerts, createDetectionEngine, createEngine, createEnrichment } from '@vigil/engine';
 import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
 import { createIndexer } from '@vigil/indexer';
 import { BatchSigner, BatchVerifier, ControlVerifier, EdgeControlSigner, SequenceCounter, type EdgeIdentity } from '@vigil/provenance';
@@ -58,7 +58,10 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
   const roleLogger = logger.child({ role: 'engine' });
   const stateDir = join(dataDirOf(config), 'engine');
   const isRevoked = (edgeId: string, serial: string) => revocations.isRevoked(edgeId, serial);
-  const detector = await createDetectionEngine(config.engine, { metrics, logger: roleLogger });
+  const enrichment = createEnrichment(config.engine.enrichment, { logger: roleLogger, metrics });
+  const changes = new AlertChangeLog();
+  const notifier = new Notifier(config.engine.notify, { logger: roleLogger.child({ part: 'notify' }), metrics });
+  const detector = await createDetectionEngine(config.engine, { metrics, logger: roleLogger, enricher: enrichment.enricher, onAlert: changes.record });
   const engine = createEngine(config.engine, {
     bus,
     producer,
@@ -67,6 +70,7 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
     stateDir,
     metrics,
     logger: roleLogger,
+    notifications: { changes, notifier },
   });
   const fleet = new FleetMonitor(config.engine.fleet, {
     bus,
@@ -77,7 +81,8 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
     metrics,
     logger: roleLogger.child({ part: 'fleet' }),
   });
-  return group('engine', [engine, fleet]);
+  // Enrichment data and the notifier start before the engine reads its first batch, and stop after it.
+  return group('engine', [...enrichment.components, notifier, engine, fleet]);
 }
 
 export function buildIndexer(shared: Shared, bus: Bus, producer: BusProducer, store: Store, caPem: string, revocations: RevocationWatcher): Component {

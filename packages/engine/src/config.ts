@@ -1,5 +1,17 @@
 import { z } from 'zod';
 import { detectionConfigSchema } from './alerts/config.ts';
+import { assetConfigSchema } from './enrich/assets/config.ts';
+import { geoipConfigSchema } from './enrich/geoip/config.ts';
+import { intelConfigSchema } from './enrich/intel/config.ts';
+import { notifyConfigSchema } from './notify/config.ts';
+
+const enrichmentSchema = z
+  .object({
+    geoip: geoipConfigSchema.optional().describe('GeoIP and ASN from MaxMind-format .mmdb files; leave out for none.'),
+    intel: intelConfigSchema.prefault({}).describe('Threat-intelligence indicators (CSV, STIX 2.1, MISP, TAXII 2.1) matched against event fields into threat.enrichments.'),
+    assets: assetConfigSchema.optional().describe('The asset inventory (host, owner, criticality); an alert on a listed asset carries it and its criticality weighs the risk score.'),
+  })
+  .strict();
 
 const fleetMonitorSchema = z
   .object({
@@ -39,6 +51,10 @@ export const engineConfigSchema = z
       .default([])
       .describe('More directories of Sigma processing pipelines (*.yml, pySigma format: field_name_mapping, field_name_prefix_mapping, add_condition, vars), applied with the built-in ones in priority order.'),
     detection: detectionConfigSchema.prefault({}).describe('Alert dedup, correlation state limits and event-time bounds.'),
+    enrichment: enrichmentSchema
+      .prefault({})
+      .describe("Enrichment of the events that raise alerts (and of every event a rule reads an enriched field of): GeoIP, threat intel, assets. It lands on the alert and moves its risk score."),
+    notify: notifyConfigSchema.prefault({}).describe('Alert notifications: webhook (HMAC-signed), Slack-compatible webhook, email (SMTP); sent after the alert is on the bus, never blocking detection.'),
     fleet: fleetMonitorSchema.prefault({}).describe('Edge health: alerts when an edge goes silent or its clock drifts.'),
     maxBatchMessages: z.number().int().min(1).max(10_000).default(100).describe('Most signed batches handled between two offset commits.'),
     checkpointIntervalMs: z

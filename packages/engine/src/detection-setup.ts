@@ -1,6 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import type { Logger, Metrics } from '@vigil/runtime';
-import { DetectionEngine } from './alerts/detection-engine.ts';
+import type { Component, Logger, Metrics } from '@vigil/runtime';
+import { DetectionEngine, type DetectionEngineOptions } from './alerts/detection-engine.ts';
+import { AssetInventory } from './enrich/assets/asset-inventory.ts';
+import { EventEnricher } from './enrich/event-enricher.ts';
+import { GeoipEnricher } from './enrich/geoip/geoip-enricher.ts';
+import { IndicatorStore } from './enrich/intel/indicator-store.ts';
+import { IntelFeeds } from './enrich/intel/intel-feeds.ts';
+import { IntelMatcher } from './enrich/intel/intel-matcher.ts';
 import type { EngineConfig } from './config.ts';
 import { BUILTIN_PIPELINES_DIR, loadRules, type RuleLoadOptions } from './sigma/loader.ts';
 
@@ -18,7 +24,30 @@ export function pipelineOptions(config: Pick<EngineConfig, 'builtinPipelines' | 
 }
 
 /** Loads the configured rules (failing start-up with every problem listed) and builds the detector. */
-export async function createDetectionEngine(config: EngineConfig, deps: { metrics?: Metrics; logger?: Logger } = {}): Promise<DetectionEngine> {
+export async function createDetectionEngine(
+  config: EngineConfig,
+  deps: { metrics?: Metrics; logger?: Logger } & Pick<DetectionEngineOptions, 'enricher' | 'onAlert'> = {},
+): Promise<DetectionEngine> {
   const ruleset = await loadRules(ruleDirectories(config), pipelineOptions(config));
   return new DetectionEngine(ruleset, { ...config.detection, ...deps });
+}
+
+/**
+ * The configured enrichment: the enricher detection calls, and the components that load its
+ * data (GeoIP databases, threat-intel feeds, asset inventory), to start before the engine.
+ */
+export function createEnrichment(config: EngineConfig['enrichment'], deps: { logger: Logger; metrics: Metrics }): { enricher: EventEnricher; components: Component[] } {
+  const components: Component[] = [];
+  const geoip = config.geoip ? new GeoipEnricher(config.geoip, { logger: deps.logger.child({ part: 'geoip' }) }) : undefined;
+  if (geoip) components.push(geoip);
+  let intel: IntelMatcher | undefined;
+  if (config.intel.feeds.length > 0) {
+    const store = new IndicatorStore({ maxIndicatorsPerFeed: config.intel.maxIndicatorsPerFeed });
+    const failures = deps.metrics.counter('vigil_engine_intel_refresh_failures_total', 'Threat-intel feed refreshes that failed (the previous indicators stay).', ['feed']);
+    components.push(new IntelFeeds(config.intel, { store, logger: deps.logger.child({ part: 'intel' }), onRefresh: (report) => (report.ok ? undefined : failures.inc({ feed: report.feed })) }));
+    intel = new IntelMatcher(store, { fields: config.intel.fields });
+  }
+  const assets = config.assets ? new AssetInventory(config.assets, { logger: deps.logger.child({ part: 'assets' }) }) : undefined;
+  if (assets) components.push(assets);
+  return { enricher: new EventEnricher({ ...(geoip && config.geoip ? { geoip: { enricher: geoip, fields: config.geoip.fields } } : {}), ...(intel ? { intel } : {}), ...(assets ? { assets } : {}) }), components };
 }

@@ -6,6 +6,8 @@ import { TOPICS, type Alert } from '@vigil/schema';
 import type { EngineConfig } from './config.ts';
 import { EngineStateFiles } from './engine-state.ts';
 import { engineErrors } from './errors.ts';
+import type { AlertChangeLog } from './alerts/alert-changes.ts';
+import type { AlertChange } from './alerts/alert-tracker.ts';
 import { ProvenanceAlerts } from './provenance-alerts.ts';
 import { NotAnEventError } from './sigma/json-fields.ts';
 
@@ -27,6 +29,8 @@ export interface EngineDeps {
   metrics: Metrics;
   logger: Logger;
   now?: () => Date;
+  /** Alert notifications, sent once the alerts are on the bus: the detection engine's change log and the notifier. */
+  notifications?: { changes: AlertChangeLog; notifier: { notify(alert: Alert, change: AlertChange): void } };
 }
 
 /**
@@ -139,9 +143,17 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
         [...pending.values()].map((alert) => ({ key: alert.id, value: JSON.stringify(alert) })),
       );
       alertsPublished.inc(pending.size);
+      notify(pending);
     }
     state.write('sequences', sequences.snapshot());
     if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs) checkpoint();
+  }
+
+  /** Hands the published alerts to the notifier; provenance alerts (raised here) are new on their first event. */
+  function notify(published: Map<string, Alert>): void {
+    if (!deps.notifications) return;
+    const changes = deps.notifications.changes.take();
+    for (const alert of published.values()) deps.notifications.notifier.notify(alert, changes.get(alert.id) ?? (alert.vigil.alert.count === 1 ? 'created' : 'updated'));
   }
 
   function checkpoint(): void {

@@ -1,9 +1,17 @@
 import { defineErrors } from '@vigil/runtime';
+import { geoipErrors } from './enrich/geoip/errors.ts';
+import { intelErrors } from './enrich/intel/errors.ts';
+import { notifyErrors } from './notify/errors.ts';
 import { detectionErrors } from './sigma/errors.ts';
 
 /** The engine's error codes: the role's own and those of the detection library. */
 export const engineErrors = defineErrors({
   ...detectionErrors.specs,
+  ...geoipErrors.specs,
+  ...intelErrors.specs,
+  ...notifyErrors.specs,
+  VIGIL_ERR_ASSETS_UNREADABLE: { message: 'asset inventory {path} could not be read: {reason}', status: 500, retryable: true },
+  VIGIL_ERR_ASSETS_ROW_INVALID: { message: 'asset inventory row {at} skipped: {reason}', status: 422, retryable: false },
   VIGIL_ERR_ENGINE_BAD_EVENT: { message: 'event {position} of batch {sequence} from edge {edgeId} is not a JSON object', status: 422, retryable: false },
   VIGIL_ERR_ENGINE_STATE_UNWRITABLE: { message: 'engine state file could not be written: {reason}', status: 500, retryable: true },
   VIGIL_ERR_ENGINE_STATE_UNREADABLE: { message: 'engine state file {path} is unreadable ({reason}); starting with empty state', status: 500, retryable: false },

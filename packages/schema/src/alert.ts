@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { date, float, keyword, keywordMap, keywords, long, text } from './ecs-types.ts';
+import { autonomousSystem, geo, threatEnrichmentSchema } from './ecs.ts';
+import { date, fieldSet, float, ip, ips, keyword, keywordMap, keywords, long, text } from './ecs-types.ts';
 
 /**
  * An alert is a document of its own (`event.kind: alert`). The engine creates and updates it
@@ -23,6 +24,13 @@ export const SEVERITY_SCORE: Readonly<Record<AlertSeverity, number>> = {
 
 /** The most event ids an alert keeps; `count` still counts every event. */
 export const MAX_ALERT_EVENT_IDS = 500;
+
+/** Asset criticality levels (the asset inventory's), lowest first. */
+export const ASSET_CRITICALITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type AssetCriticality = (typeof ASSET_CRITICALITIES)[number];
+
+/** Where an alert's latest event came from or went to, with what enrichment found about the address. */
+const alertEndpoint = fieldSet({ ip: ip(), port: long(), domain: keyword(), geo, as: autonomousSystem });
 
 const comment = z.object({ at: date(), author: keyword(), text: text().min(1).max(10_000) }).strict();
 const historyEntry = z
@@ -56,12 +64,17 @@ export const alertSchema = z
       .strict(),
     threat: z
       .object({
-        framework: keyword(),
+        framework: keyword().optional(),
         tactic: z.object({ id: keywords(), name: keywords() }).strict().optional(),
-        technique: z.object({ id: keywords(), name: keywords().optional() }).strict(),
+        technique: z.object({ id: keywords(), name: keywords().optional() }).strict().optional(),
+        /** Threat-intel indicators the alert's events matched. */
+        enrichments: z.array(threatEnrichmentSchema).optional(),
       })
       .strict()
       .optional(),
+    source: alertEndpoint.optional(),
+    destination: alertEndpoint.optional(),
+    host: fieldSet({ hostname: keyword(), name: keyword(), ip: ips(), geo }).optional(),
     vigil: z
       .object({
         alert: z
@@ -76,6 +89,8 @@ export const alertSchema = z
             first_seen: date(),
             last_seen: date(),
             event_ids: keywords(),
+            /** The affected asset from the asset inventory, when it lists the alert's host or destination. */
+            asset: z.object({ name: keyword(), owner: keyword().optional(), criticality: z.enum(ASSET_CRITICALITIES) }).strict().optional(),
             comments: z.array(comment),
             history: z.array(historyEntry),
           })

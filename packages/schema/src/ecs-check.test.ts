@@ -34,6 +34,12 @@ const isVigil = (path: string) => path === 'vigil' || path.startsWith('vigil.');
 /** The fields of an alert document that are Vigil's own although they sit outside `vigil.*`. */
 const ALERT_OWN_FIELDS = ['id', 'rule.tags', 'rule.type'];
 
+/** True when the field sits inside an ECS `nested` field (a list of objects, like threat.enrichments): each of its values is one per object. */
+function underNested(path: string): boolean {
+  const parts = path.split('.');
+  return parts.slice(1).some((_, index) => ecsDefinition(parts.slice(0, index + 1).join('.'))?.type === 'nested');
+}
+
 /** One message per field (outside `vigil.*`) whose name, type or list-ness differs from the official ECS definition. */
 function ecsMismatches(leaves: EcsLeaf[]): string[] {
   const problems: string[] = [];
@@ -47,7 +53,7 @@ function ecsMismatches(leaves: EcsLeaf[]): string[] {
     if (!SAME_TYPE[leaf.ecsType].includes(definition.type)) {
       problems.push(`${leaf.path}: Vigil types it ${leaf.ecsType}, ECS ${EcsVersion} types it ${definition.type}`);
     }
-    const ecsArray = definition.normalize.includes('array');
+    const ecsArray = definition.normalize.includes('array') || underNested(leaf.path);
     if (ecsArray && !leaf.array) problems.push(`${leaf.path}: ECS ${EcsVersion} makes it a list (normalize: array), Vigil a single value (use keywords() or ips())`);
     if (!ecsArray && leaf.array) problems.push(`${leaf.path}: ECS ${EcsVersion} makes it a single value, Vigil a list`);
   }

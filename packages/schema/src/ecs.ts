@@ -8,17 +8,45 @@ import { date, fieldSet, flattened, float, geoPoint, ip, ips, keyword, keywordMa
  * `labels` (string values); Vigil's own provenance lives under `vigil.*`.
  */
 
-const geo = fieldSet({
+/** ECS `geo.*`: where an address is. */
+export const geo = fieldSet({
   city_name: keyword(),
+  continent_code: keyword(),
   continent_name: keyword(),
   country_iso_code: keyword(),
   country_name: keyword(),
+  postal_code: keyword(),
   region_name: keyword(),
   region_iso_code: keyword(),
+  timezone: keyword(),
   location: geoPoint(),
 });
 
-const autonomousSystem = fieldSet({ number: long(), organization: fieldSet({ name: keyword() }) });
+/** ECS `as.*`: the network an address belongs to. */
+export const autonomousSystem = fieldSet({ number: long(), organization: fieldSet({ name: keyword() }) });
+
+const hashes = fieldSet({ md5: keyword(), sha1: keyword(), sha256: keyword() });
+
+/** One threat-intel indicator match (ECS `threat.enrichments`, a list). */
+export const threatEnrichmentSchema = fieldSet({
+  indicator: fieldSet({
+    type: keyword(),
+    name: keyword(),
+    ip: ip(),
+    url: fieldSet({ full: keyword(), domain: keyword() }),
+    file: fieldSet({ hash: hashes }),
+    provider: keyword(),
+    confidence: keyword(),
+    description: keyword(),
+    first_seen: date(),
+    last_seen: date(),
+    reference: keyword(),
+  }),
+  matched: fieldSet({ atomic: keyword(), field: keyword(), type: keyword(), id: keyword(), occurred: date() }),
+});
+
+/** One ECS `threat.enrichments` entry. */
+export type ThreatEnrichment = z.infer<typeof threatEnrichmentSchema>;
 
 const userFields = {
   name: keyword(),
@@ -94,7 +122,7 @@ export const ecsEventSchema = z
       sequence: long(),
       timezone: keyword(),
     }),
-    host: fieldSet({ hostname: keyword(), name: keyword(), id: keyword(), ip: ips(), mac: keywords(), domain: keyword() }),
+    host: fieldSet({ hostname: keyword(), name: keyword(), id: keyword(), ip: ips(), mac: keywords(), domain: keyword(), geo }),
     source: endpoint,
     destination: endpoint,
     client: endpoint,
@@ -114,7 +142,9 @@ export const ecsEventSchema = z
       exit_code: long(),
       parent: fieldSet({ pid: long(), name: keyword(), executable: keyword(), command_line: keyword() }),
       thread: fieldSet({ id: long() }),
+      hash: hashes,
     }),
+    dns: fieldSet({ question: fieldSet({ name: keyword(), type: keyword() }), response_code: keyword() }),
     tls: fieldSet({
       version: keyword(),
       version_protocol: keyword(),
@@ -199,6 +229,7 @@ export const ecsEventSchema = z
       framework: keyword(),
       tactic: threatIdentity,
       technique: fieldSet({ id: keywords(), name: keywords(), reference: keywords(), subtechnique: threatIdentity }),
+      enrichments: z.array(threatEnrichmentSchema),
     }),
     error: fieldSet({ message: text(), code: keyword(), type: keyword() }),
     vigil: fieldSet({

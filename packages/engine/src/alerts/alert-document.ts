@@ -1,8 +1,22 @@
 import { createHash } from 'node:crypto';
-import { SEVERITY_SCORE, type Alert, type EcsEvent } from '@vigil/schema';
+import { SEVERITY_SCORE, type Alert, type AssetCriticality, type EcsEvent, type ThreatEnrichment } from '@vigil/schema';
 import type { SigmaRule } from '../sigma/types.ts';
 import { alertMessage } from './alert-message.ts';
 import { threatFromTags } from './attack.ts';
+import { riskScore } from './risk-score.ts';
+
+/** What enrichment found across an alert's events. */
+export interface AlertEnrichment {
+  /** Threat-intel matches, one per indicator and field, at most MAX_ALERT_ENRICHMENTS. */
+  enrichments: ThreatEnrichment[];
+  /** The highest confidence (0–100) of the indicators matched. */
+  intelConfidence?: number;
+  /** The affected asset, from the latest event that had one. */
+  asset?: { name: string; owner?: string; criticality: AssetCriticality };
+}
+
+/** The most threat-intel matches an alert lists. */
+export const MAX_ALERT_ENRICHMENTS = 20;
 
 /** What the engine remembers about one alert between updates. */
 export interface AlertState {
@@ -17,6 +31,8 @@ export interface AlertState {
   readonly createdAt: number;
   /** Watermark at the last update; idle alerts are forgotten from it. */
   touched: number;
+  /** What enrichment found so far (undefined until it found something). */
+  enrichment?: AlertEnrichment;
 }
 
 /** `<rule id>` followed by `|field=value` for each group-by value: one ongoing attack, one key. */
@@ -37,13 +53,15 @@ export function alertId(key: string, firstEventId: string): string {
 /** The full alert document for a rule's current alert state. */
 export function alertDocument(rule: SigmaRule, state: AlertState, event: EcsEvent, measure: number | undefined): Alert {
   const score = SEVERITY_SCORE[rule.level];
-  const threat = threatFromTags(rule.tags);
+  const enrichment = state.enrichment;
+  const attack = threatFromTags(rule.tags);
+  const threat = enrichment && enrichment.enrichments.length > 0 ? { ...attack, enrichments: enrichment.enrichments.map((entry) => structuredClone(entry)) } : attack;
   const firstSeen = new Date(state.firstSeen).toISOString();
   return {
     id: state.id,
     '@timestamp': firstSeen,
     message: alertMessage({ rule, group: state.group, event, count: state.count, firstSeen: state.firstSeen, lastSeen: state.lastSeen, measure }),
-    event: { kind: 'alert', severity: score, risk_score: score, created: new Date(state.createdAt).toISOString() },
+    event: { kind: 'alert', severity: score, risk_score: riskScore(rule.level, enrichment?.asset?.criticality, enrichment?.intelConfidence), created: new Date(state.createdAt).toISOString() },
     rule: {
       id: rule.id,
       name: rule.title,
@@ -53,6 +71,7 @@ export function alertDocument(rule: SigmaRule, state: AlertState, event: EcsEven
       type: rule.kind === 'correlation' ? `sigma_${rule.correlation.type}` : 'sigma',
     },
     ...(threat ? { threat } : {}),
+    ...endpoints(event),
     vigil: {
       alert: {
         severity: rule.level,
@@ -64,9 +83,32 @@ export function alertDocument(rule: SigmaRule, state: AlertState, event: EcsEven
         first_seen: firstSeen,
         last_seen: new Date(state.lastSeen).toISOString(),
         event_ids: [...state.eventIds],
+        ...(enrichment?.asset ? { asset: { ...enrichment.asset } } : {}),
         comments: [],
         history: [],
       },
     },
   };
+}
+
+/** The latest event's source, destination and host as the alert shows them, with their enrichment (geo, AS). */
+function endpoints(event: EcsEvent): Pick<Alert, 'source' | 'destination' | 'host'> {
+  const out: Pick<Alert, 'source' | 'destination' | 'host'> = {};
+  for (const side of ['source', 'destination'] as const) {
+    const endpoint = event[side];
+    if (!endpoint) continue;
+    const picked = pick(endpoint, ['ip', 'port', 'domain', 'geo', 'as']);
+    if (Object.keys(picked).length > 0) out[side] = picked;
+  }
+  if (event.host) {
+    const host = pick(event.host, ['hostname', 'name', 'ip', 'geo']);
+    if (Object.keys(host).length > 0) out.host = host;
+  }
+  return out;
+}
+
+function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>;
+  for (const key of keys) if (from[key] !== undefined) picked[key] = structuredClone(from[key]);
+  return picked;
 }

@@ -1,7 +1,15 @@
-import type { Alert } from '@vigil/schema';
+import type { Alert, EcsEvent } from '@vigil/schema';
 import { MAX_ALERT_EVENT_IDS } from '@vigil/schema';
 import type { RuleHit } from '../correlation/types.ts';
-import { alertDocument, alertId, dedupKey, type AlertState } from './alert-document.ts';
+import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
+import { alertDocument, alertId, dedupKey, MAX_ALERT_ENRICHMENTS, type AlertState } from './alert-document.ts';
+import { riskScore } from './risk-score.ts';
+
+/**
+ * What recording a hit did to its alert: `created` a new one, `updated` one (more events), or
+ * `escalated` one (its risk score rose: a new threat-intel match or a more critical asset).
+ */
+export type AlertChange = 'created' | 'updated' | 'escalated';
 
 /** How alerts are deduplicated and how many are remembered. */
 export interface AlertTrackerOptions {
@@ -49,12 +57,14 @@ export class AlertTracker {
     return this.#states.size;
   }
 
-  /** Records a hit; returns the full current alert document (new or updated). */
-  record(hit: RuleHit, watermark: number): Alert {
+  /** Records a hit, with what enrichment found about its event; returns the full current alert document (new or updated) and what changed. */
+  record(hit: RuleHit, watermark: number, findings?: EnrichmentFindings): { alert: Alert; change: AlertChange } {
     const key = dedupKey(hit.rule, hit.group);
     const window = this.#options.dedupWindowMs;
     let state = this.#states.get(key);
+    let riskBefore: number | undefined;
     if (state && hit.firstTime <= state.lastSeen + window && hit.time >= state.firstSeen - window) {
+      riskBefore = riskScore(hit.rule.level, state.enrichment?.asset?.criticality, state.enrichment?.intelConfidence);
       state.count += hit.eventCount;
       state.firstSeen = Math.min(state.firstSeen, hit.firstTime);
       state.lastSeen = Math.max(state.lastSeen, hit.time);
@@ -84,8 +94,11 @@ export class AlertTracker {
       this.stats.created++;
     }
     state.touched = Math.max(state.touched, watermark);
+    if (findings) addFindings(state, hit.event, findings);
     this.#states.set(key, state);
-    return alertDocument(hit.rule, state, hit.event, hit.measure);
+    const alert = alertDocument(hit.rule, state, hit.event, hit.measure);
+    const change = riskBefore === undefined ? 'created' : alert.event.risk_score > riskBefore ? 'escalated' : 'updated';
+    return { alert, change };
   }
 
   /** Forgets alerts not updated while the watermark moved a dedup window (plus slack) past them. */
@@ -111,4 +124,18 @@ export class AlertTracker {
     this.#states.clear();
     for (const state of states) this.#states.set(state.dedupKey, { ...state, eventIds: [...state.eventIds] });
   }
+}
+
+/** Adds what enrichment found about a hit's event to its alert: new indicator matches (bounded), the highest confidence, the asset. */
+function addFindings(state: AlertState, event: EcsEvent, findings: EnrichmentFindings): void {
+  const matches = event.threat?.enrichments ?? [];
+  if (matches.length === 0 && findings.asset === undefined) return;
+  const enrichment = (state.enrichment ??= { enrichments: [] });
+  for (const match of matches) {
+    if (enrichment.enrichments.length >= MAX_ALERT_ENRICHMENTS) break;
+    const known = enrichment.enrichments.some((entry) => entry.indicator?.name === match.indicator?.name && entry.matched?.field === match.matched?.field && entry.indicator?.provider === match.indicator?.provider);
+    if (!known) enrichment.enrichments.push(structuredClone(match));
+  }
+  if (findings.intelConfidence !== undefined) enrichment.intelConfidence = Math.max(enrichment.intelConfidence ?? 0, findings.intelConfidence);
+  if (findings.asset) enrichment.asset = { name: findings.asset.name, ...(findings.asset.owner !== undefined ? { owner: findings.asset.owner } : {}), criticality: findings.asset.criticality };
 }

@@ -88,6 +88,7 @@ describe('alert documents', () => {
         type: 'sigma_event_count',
       },
       threat: { framework: 'MITRE ATT&CK', tactic: { id: ['TA0006'], name: ['Credential Access'] }, technique: { id: ['T1110', 'T1110.001'] } },
+      source: { ip: '203.0.113.7', port: 52814 },
       vigil: {
         alert: {
           severity: 'high',

@@ -6,7 +6,8 @@ import type { RuleHit } from '../correlation/types.ts';
 import { NotAnEventError, readPath, scalarText, type EventContext } from '../sigma/event-context.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
-import { AlertTracker } from './alert-tracker.ts';
+import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
+import { AlertTracker, type AlertChange } from './alert-tracker.ts';
 import { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './config.ts';
 import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapshot.ts';
 import { EngineMetrics } from './engine-metrics.ts';
@@ -20,6 +21,13 @@ export interface DetectionEngineOptions extends DetectionConfigInput {
   readonly clock?: () => number;
   /** Called for every rule hit, single-event and correlation, whether it raises an alert or not. */
   readonly onHit?: (hit: RuleHit) => void;
+  /** Called for every alert created or updated, with what changed (for notifications). */
+  readonly onAlert?: (alert: Alert, change: AlertChange) => void;
+  /**
+   * Enriches the events that raise alerts (GeoIP, threat intel, asset), and before matching the
+   * events a rule reads an enriched field of.
+   */
+  readonly enricher?: EventEnricher;
 }
 
 /** What the engine has dropped, expired or failed on so far. */
@@ -60,12 +68,13 @@ export class DetectionEngine {
   readonly #logLimiter = new OncePerInterval();
   readonly #metrics: EngineMetrics | undefined;
   readonly #onHit: ((hit: RuleHit) => void) | undefined;
+  readonly #onAlert: ((alert: Alert, change: AlertChange) => void) | undefined;
   readonly #clock: () => number;
   #watermark = Number.NEGATIVE_INFINITY;
   #ruleErrors = 0;
 
   constructor(ruleset: Ruleset, options: DetectionEngineOptions = {}) {
-    const { metrics, logger, clock, onHit, ...config } = options;
+    const { metrics, logger, clock, onHit, onAlert, enricher, ...config } = options;
     this.config = parseConfig(detectionConfigSchema, config, 'detection options');
     this.#ruleset = ruleset;
     this.#ctx = ruleset.createContext();
@@ -85,6 +94,13 @@ export class DetectionEngine {
     this.#logger = logger ?? silentLogger();
     this.#metrics = metrics ? new EngineMetrics(metrics) : undefined;
     this.#onHit = onHit;
+    this.#onAlert = onAlert;
+    if (enricher?.active) {
+      const writes = enricher.writes;
+      const touches = (path: string) => writes.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || prefix.startsWith(`${path}.`));
+      const slots = ruleset.fields.paths.flatMap((parts, slot) => (touches(parts.join('.')) ? [slot] : []));
+      this.#ctx.enrichWith((event) => enricher.enrich(event as EcsEvent), slots);
+    }
   }
 
   /** The rules this engine runs. */
@@ -130,6 +146,7 @@ export class DetectionEngine {
         }
         if (!rule.matcher(ctx)) continue;
         const event = ctx.event as EcsEvent;
+        ctx.enriched();
         time ??= this.#timeOf(event);
         out ??= [];
         const hit: RuleHit = {
@@ -190,7 +207,11 @@ export class DetectionEngine {
   #emit(hit: RuleHit, out: Alert[]): void {
     this.#metrics?.hit(hit.rule);
     this.#onHit?.(hit);
-    if (this.#ruleset.generatesAlerts(hit.rule)) out.push(this.#alerts.record(hit, this.#watermark));
+    if (!this.#ruleset.generatesAlerts(hit.rule)) return;
+    // A correlation hit's event is the one that completed it, enriched when it was matched.
+    const { alert, change } = this.#alerts.record(hit, this.#watermark, this.#ctx.enriched() as EnrichmentFindings | undefined);
+    this.#onAlert?.(alert, change);
+    out.push(alert);
   }
 
   #timeOf(event: EcsEvent): number {

@@ -1,4 +1,4 @@
-import { isUnsafeKey } from '@vigil/schema';
+import { ASSET_CRITICALITIES, isUnsafeKey, threatEnrichmentSchema } from '@vigil/schema';
 import { z } from 'zod';
 import type { Correlator } from '../correlation/correlator.ts';
 import type { Entry } from '../correlation/group-state.ts';
@@ -37,6 +37,14 @@ const alertStateSchema = z
     eventIds: z.array(z.string()),
     createdAt: z.number().finite(),
     touched: time,
+    enrichment: z
+      .object({
+        enrichments: z.array(threatEnrichmentSchema),
+        intelConfidence: z.number().min(0).max(100).optional(),
+        asset: z.object({ name: z.string(), owner: z.string().optional(), criticality: z.enum(ASSET_CRITICALITIES) }).strict().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -70,6 +70,11 @@ export class EventContext {
   /** The current event's JSON text while it has not been parsed (undefined once it has, or for an object event). */
   #text: string | undefined = undefined;
   #gen = 0;
+  #enrich: ((event: unknown) => unknown) | undefined = undefined;
+  /** Per slot, 1 when enrichment sets the field (or a field under it): reading it enriches the event first. */
+  #enrichedSlots: Uint8Array | undefined = undefined;
+  #enrichedGen = 0;
+  #findings: unknown = undefined;
 
   constructor(table: FieldTable) {
     this.#paths = table.paths;
@@ -79,6 +84,26 @@ export class EventContext {
     this.#lowGen = new Array<number>(size).fill(0);
     this.#low = new Array<LoweredValue>(size).fill(undefined);
     this.#fields = new JsonFieldIndex(table.paths);
+  }
+
+  /**
+   * Sets how events are enriched: `enrich` runs on the event (parsed in full) at most once per
+   * event, when `enriched()` is asked for or before any of `slots` is read.
+   */
+  enrichWith(enrich: (event: unknown) => unknown, slots: readonly number[]): void {
+    this.#enrich = enrich;
+    this.#enrichedSlots = new Uint8Array(this.#paths.length);
+    for (const slot of slots) this.#enrichedSlots[slot] = 1;
+  }
+
+  /** Enriches the current event (once) and returns what the enrichment found; undefined without enrichment. */
+  enriched(): unknown {
+    if (this.#enrich === undefined) return undefined;
+    if (this.#enrichedGen !== this.#gen) {
+      this.#findings = this.#enrich(this.event);
+      this.#enrichedGen = this.#gen;
+    }
+    return this.#findings;
   }
 
   /** Points the context at the next event; cached fields of the previous one become stale. */
@@ -116,6 +141,7 @@ export class EventContext {
   /** The raw value of a field (undefined when absent). */
   raw(slot: number): unknown {
     if (this.#rawGen[slot] !== this.#gen) {
+      if (this.#enrichedSlots?.[slot] === 1) this.enriched();
       this.#raw[slot] = this.#text !== undefined ? this.#fields.value(slot) : readPath(this.#event, this.#paths[slot]!);
       this.#rawGen[slot] = this.#gen;
     }

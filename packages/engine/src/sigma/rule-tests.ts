@@ -194,7 +194,7 @@ function compareAlert(wanted: z.infer<typeof alertExpectationSchema>, alert: Ale
   if (wanted.group !== undefined && JSON.stringify(sorted(wanted.group)) !== JSON.stringify(sorted(state.group))) differ('group', wanted.group, state.group);
   if (wanted.message !== undefined && wanted.message !== alert.message) differ('message', wanted.message, alert.message);
   if (wanted.severity !== undefined && wanted.severity !== state.severity) differ('severity', wanted.severity, state.severity);
-  const techniques = alert.threat?.technique.id ?? [];
+  const techniques = alert.threat?.technique?.id ?? [];
   if (wanted.techniques !== undefined && JSON.stringify(wanted.techniques) !== JSON.stringify(techniques)) differ('techniques', wanted.techniques, techniques);
   return failures;
 }

@@ -1,0 +1,166 @@
+import { createHmac } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '@vigil/runtime';
+import { SEVERITY_SCORE, alertSchema, type Alert, type EcsEvent } from '@vigil/schema';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DetectionEngine } from '../alerts/detection-engine.ts';
+import { Notifier } from '../notify/notifier.ts';
+import { parseRuleSources } from '../sigma/loader.ts';
+import { AssetInventory } from './assets/asset-inventory.ts';
+import { EventEnricher } from './event-enricher.ts';
+import { GeoipEnricher } from './geoip/geoip-enricher.ts';
+import { writeMmdbFile } from './geoip/mmdb-writer.ts';
+import { ASN_RECORDS, CITY_RECORDS } from './geoip/testdata/geolite2-records.ts';
+import { IndicatorStore } from './intel/indicator-store.ts';
+import { IntelFeeds } from './intel/intel-feeds.ts';
+import { IntelMatcher } from './intel/intel-matcher.ts';
+import { intelConfigSchema } from './intel/config.ts';
+import { geoipConfigSchema } from './geoip/config.ts';
+import { assetConfigSchema } from './assets/config.ts';
+
+const RULES = `title: Failed SSH login
+id: 5638f7c0-ac70-491d-8465-2a65075e0d86
+name: failed_login
+logsource: {product: linux, service: sshd}
+detection: {sel: {process.name: sshd, event.outcome: failure}, condition: sel}
+---
+title: SSH brute force
+id: 0e95725d-7320-415d-80f7-004da920fc11
+tags: [attack.credential_access, attack.t1110]
+level: high
+correlation: {type: event_count, rules: [failed_login], group-by: [source.ip], timespan: 1m, condition: {gte: 3}}
+`;
+
+const STIX_BUNDLE = {
+  type: 'bundle',
+  id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d',
+  objects: [
+    {
+      type: 'indicator',
+      spec_version: '2.1',
+      id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
+      created: '2026-11-01T00:00:00.000Z',
+      modified: '2026-11-01T00:00:00.000Z',
+      name: 'SSH scanner seen by the honeypot fleet',
+      pattern: "[ipv4-addr:value = '203.0.113.7']",
+      pattern_type: 'stix',
+      valid_from: '2026-11-01T00:00:00Z',
+      confidence: 85,
+    },
+  ],
+};
+
+const ASSETS = 'host,name,owner,criticality\nweb-1,Public web frontend,web-team@example.com,critical\n';
+
+const T0 = Date.parse('2026-11-25T03:14:00Z');
+
+function failure(seconds: number, id: string): EcsEvent {
+  const at = new Date(T0 + seconds * 1000).toISOString();
+  return {
+    '@timestamp': at,
+    message: 'Failed password for root from 203.0.113.7 port 52814 ssh2',
+    event: { id, kind: 'event', category: ['authentication'], action: 'ssh_login', outcome: 'failure', created: at },
+    host: { hostname: 'web-1' },
+    process: { name: 'sshd', pid: 24012 },
+    source: { ip: '203.0.113.7', port: 52814 },
+    user: { name: 'root' },
+  };
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A webhook receiver that checks Vigil's signature the way an integrator would. */
+async function webhookReceiver(secret: string): Promise<{ url: string; received: { event: string; alert: Alert }[]; rejected: number }> {
+  const state = { url: '', received: [] as { event: string; alert: Alert }[], rejected: 0 };
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const timestamp = String(request.headers['x-vigil-timestamp']);
+      const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+      if (request.headers['x-vigil-signature'] !== expected) {
+        state.rejected++;
+        response.writeHead(401).end();
+        return;
+      }
+      state.received.push(JSON.parse(body) as { event: string; alert: Alert });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/vigil`;
+  return state;
+}
+
+describe('alert enrichment and notification', () => {
+  it('puts GeoIP, threat intel and the asset on the alert, raises its risk score, and sends a signed webhook', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-enrich-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const city = join(dir, 'city.mmdb');
+    const asn = join(dir, 'asn.mmdb');
+    writeMmdbFile(city, CITY_RECORDS, { databaseType: 'GeoLite2-City' });
+    writeMmdbFile(asn, ASN_RECORDS, { databaseType: 'GeoLite2-ASN' });
+    await writeFile(join(dir, 'bundle.json'), JSON.stringify(STIX_BUNDLE));
+    await writeFile(join(dir, 'assets.csv'), ASSETS);
+
+    const logger = silentLogger();
+    const geoipConfig = geoipConfigSchema.parse({ cityDatabase: city, asnDatabase: asn });
+    const geoip = new GeoipEnricher(geoipConfig, { logger });
+    const intelConfig = intelConfigSchema.parse({ feeds: [{ name: 'honeypots', kind: 'stix', path: join(dir, 'bundle.json') }] });
+    const store = new IndicatorStore({ maxIndicatorsPerFeed: intelConfig.maxIndicatorsPerFeed });
+    const feeds = new IntelFeeds(intelConfig, { store, logger });
+    const assets = new AssetInventory(assetConfigSchema.parse({ path: join(dir, 'assets.csv') }), { logger });
+    const receiver = await webhookReceiver('s3cret-shared-with-the-receiver');
+    const notifier = new Notifier({ channels: [{ name: 'soc', kind: 'webhook', url: receiver.url, secret: 's3cret-shared-with-the-receiver' }] }, { logger });
+    for (const component of [geoip, feeds, assets, notifier]) {
+      await component.start();
+      cleanups.push(() => component.stop());
+    }
+
+    const { ruleset } = parseRuleSources([{ file: 'rules.yml', text: RULES }]);
+    const enricher = new EventEnricher({ geoip: { enricher: geoip, fields: geoipConfig.fields }, intel: new IntelMatcher(store), assets });
+    const engine = new DetectionEngine(ruleset, { enricher, onAlert: (alert, change) => notifier.notify(alert, change) });
+    const plain = new DetectionEngine(ruleset);
+    const events = [failure(0, 'e1'), failure(10, 'e2'), failure(20, 'e3')];
+    const alerts = events.flatMap((event) => engine.processText(JSON.stringify(event)));
+    const plainAlerts = events.flatMap((event) => plain.process(structuredClone(event)));
+
+    expect(alerts).toHaveLength(1);
+    const alert = alerts[0]!;
+    expect(alertSchema.parse(alert)).toEqual(alert);
+    expect(alert.source).toEqual({
+      ip: '203.0.113.7',
+      port: 52814,
+      geo: expect.objectContaining({ country_iso_code: 'AU', city_name: 'Sydney', location: { lat: -33.8715, lon: 151.2006 } }),
+      as: { number: 64500, organization: { name: 'Example Transit Pty Ltd' } },
+    });
+    expect(alert.threat?.enrichments).toEqual([
+      expect.objectContaining({
+        indicator: expect.objectContaining({ type: 'ipv4-addr', ip: '203.0.113.7', provider: 'honeypots', confidence: 'High', name: '203.0.113.7' }),
+        matched: expect.objectContaining({ atomic: '203.0.113.7', field: 'source.ip', type: 'indicator_match_rule' }),
+      }),
+    ]);
+    expect(alert.threat?.technique?.id).toEqual(['T1110']);
+    expect(alert.vigil.alert.asset).toEqual({ name: 'Public web frontend', owner: 'web-team@example.com', criticality: 'critical' });
+    // High (73) on a critical asset (×1.5, capped at 100) plus the indicator: the plain alert stays at the rule's level.
+    expect(plainAlerts[0]!.event.risk_score).toBe(SEVERITY_SCORE.high);
+    expect(alert.event.risk_score).toBe(100);
+
+    const deadline = Date.now() + 5_000;
+    while (receiver.received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(receiver.rejected).toBe(0);
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0]!.event).toBe('created');
+    expect(receiver.received[0]!.alert.id).toBe(alert.id);
+    expect(receiver.received[0]!.alert.event.risk_score).toBe(100);
+  });
+});
