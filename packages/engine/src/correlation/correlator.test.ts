@@ -74,6 +74,22 @@ describe('event_count', () => {
     expect(outside.hits).toHaveLength(0);
   });
 
+  it('counts an event once when several of the referenced rules match it', () => {
+    const { engine, hits } = setup(`title: Three sshd problems a minute
+id: sshd-problems
+correlation: {type: event_count, rules: [failed, failed-again], group-by: [source.ip], timespan: 1m, condition: {gte: 3}}
+---
+title: Failed SSH login, second rule
+id: failed-again
+logsource: {product: linux, service: sshd}
+detection: {sel: {event.outcome: failure}, condition: sel}
+`);
+    run(engine, [sshd(0), sshd(10)]);
+    expect(hits).toEqual([]);
+    run(engine, [sshd(20)]);
+    expect(hits.map((hit) => hit.eventCount)).toEqual([3]);
+  });
+
   it('supports ranges: gt and lte together', () => {
     const { engine, hits } = setup(EVENT_COUNT.replace('{gte: 3}', '{gt: 1, lte: 2}'));
     run(engine, [sshd(0), sshd(1), sshd(2)]);

@@ -36,6 +36,9 @@ interface Compiled {
   /** How stale a group's touch time may get, and how often idle groups are swept (timespan / 16). */
   readonly slackMs: number;
   nextSweep: number;
+  /** event_count: the event (and group) counted last, so an event two referenced rules match counts once. */
+  lastEvent: object | undefined;
+  lastGroupKey: string | undefined;
 }
 
 /**
@@ -159,6 +162,12 @@ export class Correlator {
       return undefined;
     }
     const groupKey = spec.groupBy.length === 1 ? values[spec.groupBy[0]!]! : JSON.stringify(spec.groupBy.map((field) => values[field]));
+    if (spec.type === 'event_count' && hit.rule.kind === 'detection') {
+      // Sigma counts events: one event matching several of the referenced rules is one event.
+      if (compiled.lastEvent === hit.event && compiled.lastGroupKey === groupKey) return undefined;
+      compiled.lastEvent = hit.event;
+      compiled.lastGroupKey = groupKey;
+    }
     const group = this.#touch(compiled, groupKey, values);
     const T = compiled.timespanMs;
     if (hit.time < group.maxT - T) {
@@ -303,6 +312,8 @@ function compile(rule: CorrelationRule, ruleset: Ruleset): Compiled {
     groups: new Map(),
     slackMs: Math.max(1, Math.floor(spec.timespanMs / 16)),
     nextSweep: Number.NEGATIVE_INFINITY,
+    lastEvent: undefined,
+    lastGroupKey: undefined,
   };
 }
 

@@ -115,16 +115,17 @@ export class JsonFieldIndex {
   /** Walks an object from its `{`; returns the index after its `}`, or -1. */
   #object(open: number, parent: KeyNode): number {
     const text = this.#text;
-    let at = skipSpace(text, open + 1);
+    // JSON.stringify writes no whitespace: each skipSpace below is only called when there is some.
+    let at = text.charCodeAt(open + 1) === QUOTE ? open + 1 : skipSpace(text, open + 1);
     if (text.charCodeAt(at) === CLOSE_BRACE) return at + 1;
     for (;;) {
       if (text.charCodeAt(at) !== QUOTE) return -1;
       const keyEnd = stringEnd(text, at);
       if (keyEnd < 0) return -1;
       const child = this.#child(parent, at, keyEnd);
-      const colon = skipSpace(text, keyEnd);
+      const colon = text.charCodeAt(keyEnd) === COLON ? keyEnd : skipSpace(text, keyEnd);
       if (text.charCodeAt(colon) !== COLON) return -1;
-      const value = skipSpace(text, colon + 1);
+      const value = isSpace(text.charCodeAt(colon + 1)) ? skipSpace(text, colon + 1) : colon + 1;
       let end: number;
       if (child === undefined) {
         end = valueEnd(text, value);
@@ -138,11 +139,11 @@ export class JsonFieldIndex {
         }
       }
       if (end < 0) return -1;
-      at = skipSpace(text, end);
+      at = isSpace(text.charCodeAt(end)) ? skipSpace(text, end) : end;
       const next = text.charCodeAt(at);
       if (next === CLOSE_BRACE) return at + 1;
       if (next !== COMMA) return -1;
-      at = skipSpace(text, at + 1);
+      at = isSpace(text.charCodeAt(at + 1)) ? skipSpace(text, at + 1) : at + 1;
     }
   }
 
@@ -155,8 +156,7 @@ export class JsonFieldIndex {
       for (const child of bucket) if (text.startsWith(child.key, quote + 1)) return child;
     }
     // A key written with escapes (`"\u0075ser"`) is the same key once decoded.
-    const backslash = text.indexOf('\\', quote + 1);
-    if (backslash !== -1 && backslash < end - 1) {
+    if (hasBackslash(text, quote + 1, end - 1)) {
       const key = JSON.parse(text.slice(quote, end)) as string;
       return parent.children[key.length]?.find((child) => child.key === key);
     }
@@ -166,6 +166,15 @@ export class JsonFieldIndex {
 
 function node(key: string): KeyNode {
   return { key, slot: -1, children: [], slots: [], seen: 0 };
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 10 || c === 13 || c === 9;
+}
+
+function hasBackslash(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === BACKSLASH) return true;
+  return false;
 }
 
 function skipSpace(text: string, at: number): number {
