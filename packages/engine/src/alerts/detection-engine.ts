@@ -1,9 +1,9 @@
 import { OncePerInterval, describeError, parseConfig, silentLogger, type Logger, type Metrics } from '@vigil/runtime';
 import type { Alert, EcsEvent } from '@vigil/schema';
 import { Correlator } from '../correlation/correlator.ts';
-import { eventTimeMs } from '../correlation/event-time.ts';
+import { eventTimeOf } from '../correlation/event-time.ts';
 import type { RuleHit } from '../correlation/types.ts';
-import { NotAnEventError, readPath, scalarText, type EventContext } from '../sigma/event-context.ts';
+import { NotAnEventError, scalarText, type EventContext } from '../sigma/event-context.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
@@ -71,6 +71,9 @@ export class DetectionEngine {
   readonly #onAlert: ((alert: Alert, change: AlertChange) => void) | undefined;
   readonly #clock: () => number;
   #watermark = Number.NEGATIVE_INFINITY;
+  /** Counts processed events; hits of one event share its number. */
+  #serial = 0;
+  readonly #read = (path: readonly string[]): unknown => this.#ctx.read(path);
   #ruleErrors = 0;
 
   constructor(ruleset: Ruleset, options: DetectionEngineOptions = {}) {
@@ -131,6 +134,7 @@ export class DetectionEngine {
 
   #run(): Alert[] {
     const ctx = this.#ctx;
+    this.#serial++;
     let out: Alert[] | undefined;
     let time: number | undefined;
     const detections = this.#ruleset.detections;
@@ -145,18 +149,22 @@ export class DetectionEngine {
           if (results[condition] === 2) continue;
         }
         if (!rule.matcher(ctx)) continue;
-        const event = ctx.event as EcsEvent;
-        ctx.enriched();
-        time ??= this.#timeOf(event);
+        time ??= this.#timeOf();
         out ??= [];
+        const id = ctx.read(EVENT_ID);
+        // The hit reads its event's fields from the text; the event is parsed only when something needs all of it (an alert).
         const hit: RuleHit = {
           rule,
           time,
           firstTime: time,
-          event,
-          eventIds: event.event?.id ? [event.event.id] : [],
-          eventCount: aggregatedCount(event),
-          group: this.#groupOf(rule, event),
+          get event() {
+            return ctx.event as EcsEvent;
+          },
+          read: this.#read,
+          eventSerial: this.#serial,
+          eventIds: typeof id === 'string' && id !== '' ? [id] : [],
+          eventCount: aggregatedCount(ctx.read(AGGREGATION_COUNT)),
+          group: this.#groupOf(rule),
           measure: undefined,
         };
         this.#emit(hit, out);
@@ -214,8 +222,10 @@ export class DetectionEngine {
     out.push(alert);
   }
 
-  #timeOf(event: EcsEvent): number {
-    const time = eventTimeMs(event, this.config.maxEventDelayMs) ?? (Number.isFinite(this.#watermark) ? this.#watermark : this.#clock());
+  #timeOf(): number {
+    const ctx = this.#ctx;
+    const eventTime = eventTimeOf(ctx.read(TIMESTAMP), ctx.read(EVENT_CREATED), ctx.read(EVENT_INGESTED), this.config.maxEventDelayMs);
+    const time = eventTime ?? (Number.isFinite(this.#watermark) ? this.#watermark : this.#clock());
     if (time > this.#watermark) {
       this.#watermark = time;
       this.#correlator.advance(time);
@@ -224,12 +234,12 @@ export class DetectionEngine {
     return time;
   }
 
-  #groupOf(rule: DetectionRule, event: EcsEvent): Record<string, string> {
+  #groupOf(rule: DetectionRule): Record<string, string> {
     const paths = this.#groupPaths.get(rule.id)!;
     if (paths.length === 0) return {};
     const group: Record<string, string> = {};
     for (let i = 0; i < paths.length; i++) {
-      const raw = readPath(event, paths[i]!);
+      const raw = this.#ctx.read(paths[i]!);
       const value = Array.isArray(raw) ? raw.map(scalarText).filter((part) => part !== undefined).join(',') : scalarText(raw);
       if (value !== undefined && value !== '') group[rule.groupBy[i]!] = value;
     }
@@ -246,10 +256,15 @@ export class DetectionEngine {
 }
 
 /** How many source events one event stands for: syslog's "message repeated N times" and edge aggregation fold repeats. */
-function aggregatedCount(event: EcsEvent): number {
-  const count = event.vigil?.aggregation?.count;
+function aggregatedCount(count: unknown): number {
   return typeof count === 'number' && Number.isInteger(count) && count > 1 ? count : 1;
 }
+
+const TIMESTAMP = ['@timestamp'];
+const EVENT_CREATED = ['event', 'created'];
+const EVENT_INGESTED = ['event', 'ingested'];
+const EVENT_ID = ['event', 'id'];
+const AGGREGATION_COUNT = ['vigil', 'aggregation', 'count'];
 
 /** One entry per alert id (an event can update the same alert twice through a chain): the latest state, in first-seen order. */
 function latestPerAlert(alerts: Alert[]): Alert[] {

@@ -1,7 +1,8 @@
 import { MAX_ALERT_EVENT_IDS } from '@vigil/schema';
-import { readPath, scalarText } from '../sigma/event-context.ts';
+import { scalarText } from '../sigma/event-context.ts';
 import type { CorrelationInput, Ruleset } from '../sigma/ruleset.ts';
 import type { ConditionTerm, CorrelationRule } from '../sigma/types.ts';
+import { correlationFieldPath } from './field-path.ts';
 import { GroupState, type Entry, type Window } from './group-state.ts';
 import type { RuleHit } from './types.ts';
 
@@ -37,7 +38,7 @@ interface Compiled {
   readonly slackMs: number;
   nextSweep: number;
   /** event_count: the event (and group) counted last, so an event two referenced rules match counts once. */
-  lastEvent: object | undefined;
+  lastEvent: number | undefined;
   lastGroupKey: string | undefined;
 }
 
@@ -164,8 +165,8 @@ export class Correlator {
     const groupKey = spec.groupBy.length === 1 ? values[spec.groupBy[0]!]! : JSON.stringify(spec.groupBy.map((field) => values[field]));
     if (spec.type === 'event_count' && hit.rule.kind === 'detection') {
       // Sigma counts events: one event matching several of the referenced rules is one event.
-      if (compiled.lastEvent === hit.event && compiled.lastGroupKey === groupKey) return undefined;
-      compiled.lastEvent = hit.event;
+      if (compiled.lastEvent === hit.eventSerial && compiled.lastGroupKey === groupKey) return undefined;
+      compiled.lastEvent = hit.eventSerial;
       compiled.lastGroupKey = groupKey;
     }
     const group = this.#touch(compiled, groupKey, values);
@@ -286,7 +287,12 @@ function toHit(rule: CorrelationRule, cause: RuleHit, group: Record<string, stri
     rule,
     time: Math.max(cause.time, taken[taken.length - 1]!.t),
     firstTime,
-    event: cause.event,
+    // The event that completed the correlation, parsed only when something needs all of it.
+    get event() {
+      return cause.event;
+    },
+    read: cause.read,
+    eventSerial: cause.eventSerial,
     eventIds,
     eventCount,
     group,
@@ -297,13 +303,7 @@ function toHit(rule: CorrelationRule, cause: RuleHit, group: Record<string, stri
 function compile(rule: CorrelationRule, ruleset: Ruleset): Compiled {
   const spec = rule.correlation;
   const inputs = ruleset.inputsOf(rule);
-  const pathFor = (field: string, position: number): string[] => {
-    const input = inputs[position]!;
-    const alias = spec.aliases[field];
-    // Without an alias, a detection's field goes through its pipeline mapping (`c-ip` → `source.ip`).
-    const resolved = (alias && ((input.name !== undefined ? alias[input.name] : undefined) ?? alias[input.id])) ?? (input.kind === 'detection' ? input.mapping.fieldNames(field)[0]! : field);
-    return resolved.split('.');
-  };
+  const pathFor = (field: string, position: number): string[] => correlationFieldPath(spec, inputs[position]!, field).split('.');
   return {
     rule,
     timespanMs: spec.timespanMs,
@@ -331,7 +331,7 @@ function groupValues(paths: readonly (readonly string[])[], names: readonly stri
 function fieldText(hit: RuleHit, path: readonly string[], name: string): string | undefined {
   const fromGroup = Object.hasOwn(hit.group, name) ? hit.group[name] : Object.hasOwn(hit.group, path.join('.')) ? hit.group[path.join('.')] : undefined;
   if (fromGroup !== undefined) return fromGroup;
-  const raw = readPath(hit.event, path);
+  const raw = hit.read(path);
   if (Array.isArray(raw)) {
     const parts = raw.map(scalarText).filter((part): part is string => part !== undefined);
     return parts.length === 0 ? undefined : parts.join(',');

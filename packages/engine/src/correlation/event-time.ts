@@ -15,9 +15,14 @@ import type { EcsEvent } from '@vigil/schema';
  * latest time the engine has seen) is used.
  */
 export function eventTimeMs(event: EcsEvent, maxEventDelayMs: number): number | undefined {
-  const source = parse(event['@timestamp']);
-  const created = parse(event.event?.created);
-  const ingested = parse(event.event?.ingested);
+  return eventTimeOf(event['@timestamp'], event.event?.created, event.event?.ingested, maxEventDelayMs);
+}
+
+/** `eventTimeMs` from the three times as read (anything but a string counts as missing). */
+export function eventTimeOf(timestamp: unknown, createdAt: unknown, ingestedAt: unknown, maxEventDelayMs: number): number | undefined {
+  const source = parse(timestamp);
+  const created = parse(createdAt);
+  const ingested = parse(ingestedAt);
   let time = source ?? created ?? ingested;
   if (time === undefined) return undefined;
   if (created !== undefined) time = Math.max(Math.min(time, created), created - maxEventDelayMs);
@@ -25,8 +30,8 @@ export function eventTimeMs(event: EcsEvent, maxEventDelayMs: number): number | 
   return time;
 }
 
-function parse(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
+function parse(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 }

@@ -11,8 +11,12 @@ export interface RuleHit {
   readonly time: number;
   /** Event time of the hit's oldest new event (ms). */
   readonly firstTime: number;
-  /** The event being processed when the hit happened. */
+  /** The event being processed when the hit happened (parsed in full when first read; prefer `read`). */
   readonly event: EcsEvent;
+  /** Reads one field (a split path) of that event, from its text when the rules' scan found it. */
+  readonly read: (path: readonly string[]) => unknown;
+  /** Tells events apart: the same number for every hit of one processed event. */
+  readonly eventSerial: number;
   /** Ids of the events this hit reports for the first time, oldest first (capped). */
   readonly eventIds: readonly string[];
   /** How many events this hit reports for the first time (a folded "message repeated N times" line counts N). */

@@ -26,6 +26,11 @@ export class FieldTable {
     return slot;
   }
 
+  /** The slot of `path` when the rules read it. */
+  find(path: string): number | undefined {
+    return this.#slots.get(path);
+  }
+
   /** Number of distinct fields the rules read. */
   get size(): number {
     return this.#paths.length;
@@ -76,7 +81,11 @@ export class EventContext {
   #enrichedGen = 0;
   #findings: unknown = undefined;
 
+  readonly #table: FieldTable;
+  readonly #slotOf = new Map<readonly string[], number>();
+
   constructor(table: FieldTable) {
+    this.#table = table;
     this.#paths = table.paths;
     const size = table.size;
     this.#rawGen = new Array<number>(size).fill(0);
@@ -146,6 +155,17 @@ export class EventContext {
       this.#rawGen[slot] = this.#gen;
     }
     return this.#raw[slot];
+  }
+
+  /** Any field of the current event by its split path: through its slot when the rules read it, else from the parsed event. */
+  read(path: readonly string[]): unknown {
+    // Callers pass the same precomputed path arrays event after event: their slots are looked up once.
+    let slot = this.#slotOf.get(path);
+    if (slot === undefined) {
+      slot = this.#table.find(path.join('.')) ?? -1;
+      this.#slotOf.set(path, slot);
+    }
+    return slot < 0 ? readPath(this.event, path) : this.raw(slot);
   }
 
   /** The field lowercased once per event: a string, an array of strings, or undefined. */

@@ -1,4 +1,4 @@
-import { BlockList, isIP } from 'node:net';
+import { cidrMatcher } from '../net/cidr.ts';
 import { scalarText, type EventContext, type FieldTable } from './event-context.ts';
 import { applyTransforms, type ModifierSet, type TimePart } from './modifiers.ts';
 import type { Matcher } from './types.ts';
@@ -101,23 +101,9 @@ function compileRegex(value: unknown, flags: string): ValueTest[] | string {
 }
 
 function compileCidr(value: unknown): ValueTest[] | string {
-  if (typeof value !== 'string') return "modifier 'cidr' takes a network like 10.0.0.0/8";
-  const [address = '', prefixText] = value.split('/');
-  const family = isIP(address);
-  const max = family === 4 ? 32 : 128;
-  const prefix = prefixText === undefined ? max : Number(prefixText);
-  if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > max || prefixText === '') return `invalid CIDR network ${JSON.stringify(value)}`;
-  const list = new BlockList();
-  list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
-  return [
-    {
-      kind: 'text',
-      test: (text) => {
-        const version = isIP(text);
-        return version !== 0 && list.check(text, version === 4 ? 'ipv4' : 'ipv6');
-      },
-    },
-  ];
+  const test = typeof value === 'string' ? cidrMatcher(value) : undefined;
+  if (!test) return typeof value === 'string' ? `invalid CIDR network ${JSON.stringify(value)}` : "modifier 'cidr' takes a network like 10.0.0.0/8";
+  return [{ kind: 'text', test }];
 }
 
 function compileNumeric(value: unknown, modifiers: ModifierSet): ValueTest[] | string {

@@ -1,3 +1,4 @@
+import { correlationFieldPath, EVENT_FIELDS_READ } from '../correlation/field-path.ts';
 import { EventContext, FieldTable } from './event-context.ts';
 import type { CorrelationRule, DetectionRule, RuleProblem, SigmaRule } from './types.ts';
 
@@ -32,6 +33,8 @@ export class Ruleset {
     fields: FieldTable;
     inputs: ReadonlyMap<string, readonly SigmaRule[]>;
     consumers: ReadonlyMap<string, readonly CorrelationInput[]>;
+    /** The rules that raise their own alerts; worked out from `consumers` when absent. */
+    generating?: ReadonlySet<string>;
   }) {
     this.rules = parts.rules;
     this.detections = parts.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
@@ -40,15 +43,17 @@ export class Ruleset {
     this.#byId = new Map(parts.rules.map((rule) => [rule.id, rule]));
     this.#inputs = parts.inputs;
     this.#consumers = parts.consumers;
-    this.#generating = new Set(
-      parts.rules
-        .filter((rule) => {
-          if (rule.kind === 'correlation') return true;
-          const consumers = parts.consumers.get(rule.id) ?? [];
-          return consumers.length === 0 || consumers.some(({ correlation }) => correlation.correlation.generate);
-        })
-        .map((rule) => rule.id),
-    );
+    this.#generating =
+      parts.generating ??
+      new Set(
+        parts.rules
+          .filter((rule) => {
+            if (rule.kind === 'correlation') return true;
+            const consumers = parts.consumers.get(rule.id) ?? [];
+            return consumers.length === 0 || consumers.some(({ correlation }) => correlation.correlation.generate);
+          })
+          .map((rule) => rule.id),
+      );
   }
 
   /** A rule by id. */
@@ -78,6 +83,40 @@ export class Ruleset {
   /** A fresh per-event field cache for this ruleset's matchers. */
   createContext(): EventContext {
     return new EventContext(this.fields);
+  }
+
+  /**
+   * The rules with these ids and every rule their correlations read (transitively), as a
+   * ruleset of their own that behaves as they do here: a rule raises alerts in the subset
+   * exactly when it does in this set, even when the correlation consuming it is left out.
+   * Throws on an id this set does not have.
+   */
+  subset(ids: Iterable<string>): Ruleset {
+    const keep = new Set<string>();
+    const visit = (rule: SigmaRule): void => {
+      if (keep.has(rule.id)) return;
+      keep.add(rule.id);
+      if (rule.kind === 'correlation') for (const input of this.inputsOf(rule)) visit(input);
+    };
+    for (const id of ids) {
+      const rule = this.#byId.get(id);
+      if (!rule) throw new Error(`the ruleset has no rule with id ${id}`);
+      visit(rule);
+    }
+    const correlations = this.correlations.filter((rule) => keep.has(rule.id));
+    const consumers = new Map<string, readonly CorrelationInput[]>();
+    for (const id of keep) {
+      const kept = (this.#consumers.get(id) ?? []).filter(({ correlation }) => keep.has(correlation.id));
+      if (kept.length > 0) consumers.set(id, kept);
+    }
+    return new Ruleset({
+      rules: this.rules.filter((rule) => keep.has(rule.id)),
+      correlations,
+      fields: this.fields,
+      inputs: new Map(correlations.map((rule) => [rule.id, this.inputsOf(rule)])),
+      consumers,
+      generating: new Set([...keep].filter((id) => this.#generating.has(id))),
+    });
   }
 }
 
@@ -117,6 +156,13 @@ export function buildRuleset(rules: readonly SigmaRule[], fields: FieldTable, pr
     }
   }
   const kept = accepted.filter((rule) => rule.kind === 'detection' || orderedIds.has(rule.id));
+  // Detection reads these on every hit: with a slot each, it finds them in an event's text without parsing it.
+  for (const path of EVENT_FIELDS_READ) fields.slot(path);
+  for (const rule of kept) if (rule.kind === 'detection') for (const field of rule.groupBy) fields.slot(rule.mapping.fieldNames(field)[0]!);
+  for (const correlation of ordered) {
+    const spec = correlation.correlation;
+    for (const input of inputs.get(correlation.id)!) for (const field of [...spec.groupBy, ...(spec.field ? [spec.field] : [])]) fields.slot(correlationFieldPath(spec, input, field));
+  }
   return new Ruleset({ rules: kept, correlations: ordered, fields, inputs, consumers });
 }
 

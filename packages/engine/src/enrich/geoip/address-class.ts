@@ -1,4 +1,4 @@
-import { isIpv4Mapped, parseIp } from './ip-address.ts';
+import { isIpv4Mapped, parseIp } from '../../net/ip-address.ts';
 
 /** The classes an IP address can fall in, from the IANA special-purpose address registries. */
 export const ADDRESS_CLASSES = [

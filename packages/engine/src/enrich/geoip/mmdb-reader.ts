@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describeError } from '@vigil/runtime';
+import { isIpv4Mapped, parseIp } from '../../net/ip-address.ts';
 import { geoipErrors, invalidDatabase } from './errors.ts';
-import { isIpv4Mapped, parseIp } from './ip-address.ts';
 import { MmdbDecoder } from './mmdb-decoder.ts';
 import { DATA_SECTION_SEPARATOR_BYTES } from './mmdb-format.ts';
 import { readMetadata, type MmdbMetadata } from './mmdb-metadata.ts';

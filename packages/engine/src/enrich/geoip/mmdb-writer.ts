@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { parseIp } from './ip-address.ts';
+import { parseNetwork } from '../../net/ip-address.ts';
 import { MmdbEncoder, mmdbValue, type MmdbValue } from './mmdb-encoder.ts';
 import { DATA_SECTION_SEPARATOR_BYTES, METADATA_MARKER } from './mmdb-format.ts';
 
@@ -51,7 +51,7 @@ export function writeMmdb(records: readonly MmdbNetworkRecord[], options: MmdbWr
   const ipVersion = options.ipVersion ?? 6;
   const encoder = new MmdbEncoder({ pointers: options.pointers ?? true });
   const root: TreeNode = { children: [null, null] };
-  const networks = records.map((record) => ({ ...parseNetwork(record.network, ipVersion), data: record.data }));
+  const networks = records.map((record) => ({ ...treeNetwork(record.network, ipVersion), data: record.data }));
   networks.sort((a, b) => a.prefix - b.prefix);
   for (const network of networks) insert(root, network.bits, network.prefix, { offset: encoder.write(network.data) });
   if (ipVersion === 6 && (options.ipv4Aliases ?? true)) addIpv4Aliases(root);
@@ -94,23 +94,19 @@ export async function writeMmdbFile(path: string, records: readonly MmdbNetworkR
 }
 
 /** The bits of a CIDR in the tree's address space (IPv4 under `::/96` in an IPv6 tree), and its prefix length there. */
-function parseNetwork(text: string, ipVersion: 4 | 6): { bits: (index: number) => Side; prefix: number } {
-  const slash = text.indexOf('/');
+function treeNetwork(text: string, ipVersion: 4 | 6): { bits: (index: number) => Side; prefix: number } {
   const words = new Uint32Array(4);
-  const version = slash > 0 ? parseIp(text.slice(0, slash), words) : 0;
-  const length = Number(text.slice(slash + 1));
-  const maxLength = version === 4 ? 32 : 128;
-  if (version === 0 || !Number.isInteger(length) || length < 0 || length > maxLength || slash === text.length - 1) {
-    throw new Error(`${text} is not a CIDR network`);
-  }
+  const network = parseNetwork(text, words);
+  if (network === undefined) throw new Error(`${text} is not a CIDR network`);
+  const { version, prefix } = network;
   if (version === 6 && ipVersion === 4) throw new Error(`${text} is IPv6 but the database is IPv4-only`);
   const v4 = words[0]!;
   const addressBit = version === 4 ? (i: number) => ((v4 >>> (31 - i)) & 1) as Side : (i: number) => ((words[i >>> 5]! >>> (31 - (i & 31))) & 1) as Side;
-  for (let i = length; i < maxLength; i++) {
+  for (let i = prefix; i < (version === 4 ? 32 : 128); i++) {
     if (addressBit(i) !== 0) throw new Error(`${text} has host bits set`);
   }
-  if (version === 4 && ipVersion === 6) return { bits: (i) => (i < 96 ? 0 : addressBit(i - 96)), prefix: 96 + length };
-  return { bits: addressBit, prefix: length };
+  if (version === 4 && ipVersion === 6) return { bits: (i) => (i < 96 ? 0 : addressBit(i - 96)), prefix: 96 + prefix };
+  return { bits: addressBit, prefix };
 }
 
 /** Sets the subtree for a network, splitting a less specific record on the way into two copies. */
@@ -139,7 +135,7 @@ function addIpv4Aliases(root: TreeNode): void {
   for (let i = 0; i < 96 && ipv4Root !== null && 'children' in ipv4Root; i++) ipv4Root = ipv4Root.children[0];
   if (ipv4Root === null) return;
   for (const alias of ALIASES) {
-    const { bits, prefix } = parseNetwork(alias, 6);
+    const { bits, prefix } = treeNetwork(alias, 6);
     let node = root;
     for (let i = 0; i < prefix; i++) {
       const next = node.children[bits(i)];

@@ -1,5 +1,5 @@
 import type { Indicator } from './indicator.ts';
-import { IPV4_MASKS, IPV6_MASKS, parseCidr, parseIp, type IpNumber } from './ip-address.ts';
+import { IPV4_MASKS, IPV6_MASKS, parseIpNumber, parseNetworkNumber, type IpNumber } from '../../net/ip-address.ts';
 import { domainKey, normalizeDomain, normalizeUrl } from './normalize.ts';
 
 /** What an event value is looked up as. */
@@ -119,7 +119,7 @@ export class IndicatorStore {
     if (this.#feeds.size === 0 || value === '') return NONE;
     switch (kind) {
       case 'ip': {
-        const ip = parseIp(value);
+        const ip = parseIpNumber(value);
         return ip === undefined ? NONE : this.#lookupIp(ip, nowMs);
       }
       case 'domain':
@@ -179,8 +179,8 @@ function insert(index: FeedIndex, entry: Entry, hasRoom: boolean): InsertOutcome
     case 'ipv4':
     case 'ipv6':
     case 'cidr': {
-      const network = type === 'cidr' ? parseCidr(value) : undefined;
-      const address = network ? network.address : parseIp(value);
+      const network = type === 'cidr' ? parseNetworkNumber(value) : undefined;
+      const address = network ? network.address : parseIpNumber(value);
       if (address === undefined) return 'invalid';
       if (typeof address === 'number') return put(index, bucket(index.v4, network?.prefix ?? 32), address, entry, hasRoom);
       return put(index, bucket(index.v6, network?.prefix ?? 128), address, entry, hasRoom);

@@ -1,5 +1,5 @@
+import { parseIpNumber, parseNetworkNumber } from '../../net/ip-address.ts';
 import type { IndicatorType } from './indicator.ts';
-import { parseCidr, parseIp } from './ip-address.ts';
 
 /**
  * Normal forms of indicator values, so a feed's `EVIL.example.` and an event's `evil.example`
@@ -131,8 +131,8 @@ export function parseIndicatorValue(requested: RequestedType | undefined, raw: s
     case 'ipv4':
     case 'ipv6':
     case 'cidr': {
-      const network = text.includes('/') ? parseCidr(text) : undefined;
-      const address = network ? network.address : parseIp(text);
+      const network = text.includes('/') ? parseNetworkNumber(text) : undefined;
+      const address = network ? network.address : parseIpNumber(text);
       if (address === undefined) return bad(want === 'cidr' ? 'a CIDR network' : 'an IP address');
       const family = typeof address === 'number' ? 'ipv4' : 'ipv6';
       if ((want === 'ipv4' || want === 'ipv6') && want !== family) return bad(`an ${want} address`);
@@ -162,7 +162,7 @@ export function parseIndicatorValue(requested: RequestedType | undefined, raw: s
 
 function inferFamily(text: string): RequestedType | undefined {
   if (text.includes('://')) return 'url';
-  if (parseIp(text) !== undefined || parseCidr(text) !== undefined) return 'ip';
+  if (parseIpNumber(text) !== undefined || parseNetworkNumber(text) !== undefined) return 'ip';
   if (hashType(text) !== undefined) return 'hash';
   const name = normalizeDomain(text);
   // A domain needs a dot and a top-level label with a letter, so `1.2.3.999` is not taken for one.
