@@ -10,6 +10,7 @@ interface JsonSchemaNode {
   properties?: Record<string, JsonSchemaNode>;
   items?: JsonSchemaNode;
   anyOf?: JsonSchemaNode[];
+  oneOf?: JsonSchemaNode[];
   minimum?: number;
   maximum?: number;
 }
@@ -47,23 +48,38 @@ export function renderConfigReference(schema: z.ZodType): string {
   return lines.join('\n');
 }
 
-function collect(node: JsonSchemaNode, prefix: string, rows: Row[]): void {
+function collect(node: JsonSchemaNode, prefix: string, rows: Row[], variant = ''): void {
   if (node.properties) {
     for (const [key, child] of Object.entries(node.properties)) {
       const path = prefix ? `${prefix}.${key}` : key;
       if (child.properties) {
-        collect(child, path, rows);
-      } else {
-        rows.push({
-          key: path,
-          type: typeOf(child),
-          defaultValue: child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``,
-          env: ENV_BINDINGS.filter((binding) => binding.paths.includes(path)).map((binding) => `\`${binding.name}\``).join(', '),
-          description: child.description ?? '',
-        });
+        collect(child, path, rows, variant);
+        continue;
       }
+      rows.push({
+        key: path,
+        type: typeOf(child),
+        defaultValue: child.default === undefined ? '' : `\`${JSON.stringify(child.default)}\``,
+        env: ENV_BINDINGS.filter((binding) => binding.paths.includes(path)).map((binding) => `\`${binding.name}\``).join(', '),
+        description: `${variant}${child.description ?? ''}`,
+      });
+      // A list of objects (feeds, channels) gets a row per field of its items, under `key[]`.
+      for (const item of objectVariants(child.items)) collect(item, `${path}[]`, rows, variantLabel(item));
     }
   }
+}
+
+/** The object schemas a list's items may be: one, or each variant of a union. */
+function objectVariants(node: JsonSchemaNode | undefined): JsonSchemaNode[] {
+  if (!node) return [];
+  if (node.properties) return [node];
+  return [...(node.oneOf ?? []), ...(node.anyOf ?? [])].filter((variant) => variant.properties !== undefined);
+}
+
+/** `(kind: webhook) ` for a union variant told apart by a constant field. */
+function variantLabel(node: JsonSchemaNode): string {
+  const tag = Object.entries(node.properties ?? {}).find(([, child]) => child.const !== undefined);
+  return tag ? `(${tag[0]}: ${String(tag[1].const)}) ` : '';
 }
 
 function typeOf(node: JsonSchemaNode): string {
