@@ -92,7 +92,12 @@ function throughput(ruleset: Ruleset) {
     for (const bytes of batches) {
       const verified = verifier.verify(bytes);
       if (!verified.ok) throw new Error(`a bench batch did not verify: ${verified.error.message}`);
-      for (const event of verified.batch.events) alerts += engine.processText(decoder.decode(event)).length;
+      alerts += engine.processTexts(
+        verified.batch.events.map((event) => decoder.decode(event)),
+        () => {
+          throw new Error('a bench event is not JSON');
+        },
+      ).length;
     }
     return alerts;
   });

@@ -9,12 +9,11 @@ import { engineErrors } from './errors.ts';
 import type { AlertChangeLog } from './alerts/alert-changes.ts';
 import type { AlertChange } from './alerts/alert-tracker.ts';
 import { ProvenanceAlerts } from './provenance-alerts.ts';
-import { NotAnEventError } from './sigma/json-fields.ts';
 
 /** What the engine needs from detection: events in, created or updated alerts out. */
 export interface Detector {
-  /** Runs the rules over one event given as its JSON text; throws NotAnEventError when it is not a JSON object. */
-  processText(text: string): Alert[];
+  /** Runs the rules over a batch of events given as JSON texts: the alerts it created or updated, each once; texts that are not JSON objects go to `invalid`. */
+  processTexts(texts: Iterable<string>, invalid: (index: number) => void): Alert[];
   snapshot(): unknown;
   restore(snapshot: unknown): void;
 }
@@ -83,22 +82,18 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
 
   function detect(verified: VerifiedBatch, pending: Map<string, Alert>): void {
     const decoder = new TextDecoder();
-    let processed = 0;
-    verified.batch.events.forEach((bytes, position) => {
-      let alerts: Alert[];
-      try {
-        alerts = detector.processText(decoder.decode(bytes));
-      } catch (error) {
-        if (!(error instanceof NotAnEventError)) throw error;
+    let invalid = 0;
+    const alerts = detector.processTexts(
+      verified.batch.events.map((bytes) => decoder.decode(bytes)),
+      (position) => {
+        invalid++;
         badEvents.inc();
         const problem = engineErrors.create('VIGIL_ERR_ENGINE_BAD_EVENT', { position, sequence: verified.batch.sequence.toString(), edgeId: verified.edgeId });
         if (logOnce.shouldLog(problem.code)) logger.warn({ code: problem.code }, problem.message);
-        return;
-      }
-      processed++;
-      for (const alert of alerts) pending.set(alert.id, alert);
-    });
-    eventsProcessed.inc(processed);
+      },
+    );
+    eventsProcessed.inc(verified.batch.events.length - invalid);
+    for (const alert of alerts) pending.set(alert.id, alert);
   }
 
   async function handle(batch: BusBatch): Promise<void> {

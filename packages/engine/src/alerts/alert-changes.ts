@@ -1,7 +1,5 @@
 import type { Alert } from '@vigil/schema';
-import type { AlertChange } from './alert-tracker.ts';
-
-const STRENGTH: Readonly<Record<AlertChange, number>> = { updated: 0, escalated: 1, created: 2 };
+import { CHANGE_STRENGTH, type AlertChange } from './alert-tracker.ts';
 
 /**
  * What happened to each alert since the engine last published: detection records every
@@ -14,7 +12,7 @@ export class AlertChangeLog {
 
   readonly record = (alert: Alert, change: AlertChange): void => {
     const prior = this.#changes.get(alert.id);
-    if (prior === undefined || STRENGTH[change] > STRENGTH[prior]) this.#changes.set(alert.id, change);
+    if (prior === undefined || CHANGE_STRENGTH[change] > CHANGE_STRENGTH[prior]) this.#changes.set(alert.id, change);
   };
 
   /** The changes recorded since the last take, by alert id; the log starts empty again. */

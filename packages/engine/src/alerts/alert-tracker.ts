@@ -1,8 +1,8 @@
-import type { Alert, EcsEvent } from '@vigil/schema';
+import type { EcsEvent } from '@vigil/schema';
 import { MAX_ALERT_EVENT_IDS } from '@vigil/schema';
 import type { RuleHit } from '../correlation/types.ts';
 import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
-import { alertDocument, alertId, dedupKey, MAX_ALERT_ENRICHMENTS, type AlertState } from './alert-document.ts';
+import { alertId, dedupKey, MAX_ALERT_ENRICHMENTS, type AlertState } from './alert-document.ts';
 import { riskScore } from './risk-score.ts';
 
 /**
@@ -10,6 +10,9 @@ import { riskScore } from './risk-score.ts';
  * `escalated` one (its risk score rose: a new threat-intel match or a more critical asset).
  */
 export type AlertChange = 'created' | 'updated' | 'escalated';
+
+/** Which change to report when an alert changed several times in between: created, then escalated, then updated. */
+export const CHANGE_STRENGTH: Readonly<Record<AlertChange, number>> = { updated: 0, escalated: 1, created: 2 };
 
 /** How alerts are deduplicated and how many are remembered. */
 export interface AlertTrackerOptions {
@@ -37,7 +40,7 @@ export interface AlertTrackerStats {
 }
 
 /**
- * Turns rule hits into alerts and deduplicates them: a hit whose dedup key (rule id + group
+ * Turns rule hits into alert states and deduplicates them: a hit whose dedup key (rule id + group
  * values) matches an alert whose last event is at most `dedupWindowMs` before the hit updates
  * that alert (same id, higher count, more event ids, later last_seen); anything else starts a
  * new alert.
@@ -57,8 +60,12 @@ export class AlertTracker {
     return this.#states.size;
   }
 
-  /** Records a hit, with what enrichment found about its event; returns the full current alert document (new or updated) and what changed. */
-  record(hit: RuleHit, watermark: number, findings?: EnrichmentFindings): { alert: Alert; change: AlertChange } {
+  /**
+   * Records a hit, with what enrichment found about its event (its `event.threat.enrichments`
+   * is read only then); returns the alert's state, new or updated, and what changed. The
+   * document is `alertDocument(rule, state, event, measure)`.
+   */
+  record(hit: RuleHit, watermark: number, findings?: EnrichmentFindings): { state: AlertState; change: AlertChange } {
     const key = dedupKey(hit.rule, hit.group);
     const window = this.#options.dedupWindowMs;
     let state = this.#states.get(key);
@@ -96,9 +103,9 @@ export class AlertTracker {
     state.touched = Math.max(state.touched, watermark);
     if (findings) addFindings(state, hit.event, findings);
     this.#states.set(key, state);
-    const alert = alertDocument(hit.rule, state, hit.event, hit.measure);
-    const change = riskBefore === undefined ? 'created' : alert.event.risk_score > riskBefore ? 'escalated' : 'updated';
-    return { alert, change };
+    const riskAfter = riskScore(hit.rule.level, state.enrichment?.asset?.criticality, state.enrichment?.intelConfidence);
+    const change = riskBefore === undefined ? 'created' : riskAfter > riskBefore ? 'escalated' : 'updated';
+    return { state, change };
   }
 
   /** Forgets alerts not updated while the watermark moved a dedup window (plus slack) past them. */

@@ -164,6 +164,23 @@ describe('dedup', () => {
     expect(fromObjects.length).toBeGreaterThan(2);
   });
 
+  it('writes each alert a batch changed once, in its state after the batch, and hands invalid texts back', () => {
+    const changes: string[] = [];
+    const detection = engine({ onAlert: (alert, change) => changes.push(`${change} ${alert.vigil.alert.count}`) });
+    const texts = [...failures(0, 6, 'batch').map((event) => JSON.stringify(event)), 'not json', JSON.stringify(breakIn(30, 'b-9', '198.51.100.9'))];
+    const invalid: number[] = [];
+    const alerts = detection.processTexts(texts, (index) => invalid.push(index));
+    expect(invalid).toEqual([6]);
+    expect(alerts.map((alert) => [alert.rule.name, alert.vigil.alert.count])).toEqual([
+      ['SSH brute force', 6],
+      ['Possible break-in attempt', 1],
+    ]);
+    expect(changes).toEqual(['created 6', 'created 1']);
+    const next = detection.processTexts([JSON.stringify(failure(40, 'batch-7'))], () => undefined);
+    expect(next.map((alert) => alert.vigil.alert.count)).toEqual([7]);
+    expect(changes.at(-1)).toBe('updated 7');
+  });
+
   it('refuses text that is not a JSON object, having recorded nothing of it', () => {
     const detection = engine();
     for (const text of ['', 'not json', '[1,2]', '"x"', 'null', '{"message":"POSSIBLE BREAK-IN ATTEMPT", "source":{"ip":"198.51.100.9"},}']) {

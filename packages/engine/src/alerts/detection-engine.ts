@@ -7,7 +7,8 @@ import { NotAnEventError, scalarText, type EventContext } from '../sigma/event-c
 import type { Ruleset } from '../sigma/ruleset.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
-import { AlertTracker, type AlertChange } from './alert-tracker.ts';
+import { alertDocument, type AlertState } from './alert-document.ts';
+import { AlertTracker, CHANGE_STRENGTH, type AlertChange } from './alert-tracker.ts';
 import { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './config.ts';
 import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapshot.ts';
 import { EngineMetrics } from './engine-metrics.ts';
@@ -21,7 +22,7 @@ export interface DetectionEngineOptions extends DetectionConfigInput {
   readonly clock?: () => number;
   /** Called for every rule hit, single-event and correlation, whether it raises an alert or not. */
   readonly onHit?: (hit: RuleHit) => void;
-  /** Called for every alert created or updated, with what changed (for notifications). */
+  /** Called for every alert document written (created or updated), with what changed since the last (for notifications). */
   readonly onAlert?: (alert: Alert, change: AlertChange) => void;
   /**
    * Enriches the events that raise alerts (GeoIP, threat intel, asset), and before matching the
@@ -58,21 +59,26 @@ export class DetectionEngine {
   readonly #correlator: Correlator;
   readonly #alerts: AlertTracker;
   readonly #groupPaths: ReadonlyMap<string, readonly (readonly string[])[]>;
-  /** The distinct logsource conditions of the detections; each is tested at most once per event. */
-  readonly #conditions: readonly Matcher[];
-  /** Per detection (in ruleset order), the index of its logsource condition, or -1. */
-  readonly #conditionOf: Int32Array;
-  /** Per condition, for the current event: 0 not yet tested, 1 met, 2 not met. */
-  readonly #conditionResults: Uint8Array;
+  /**
+   * The detections grouped by their logsource's condition (undefined: none), in first-seen
+   * order: a condition is tested once per event, and an event that fails it skips all its rules.
+   */
+  readonly #groups: readonly { readonly condition: Matcher | undefined; readonly rules: readonly DetectionRule[] }[];
   readonly #logger: Logger;
   readonly #logLimiter = new OncePerInterval();
   readonly #metrics: EngineMetrics | undefined;
   readonly #onHit: ((hit: RuleHit) => void) | undefined;
   readonly #onAlert: ((alert: Alert, change: AlertChange) => void) | undefined;
+  /** Alerts changed since their documents were last written, by id. */
+  readonly #pending = new Map<string, PendingAlert>();
+  /** True when rules hit since the metrics were last brought up to date. */
+  #hitSinceSync = false;
   readonly #clock: () => number;
   #watermark = Number.NEGATIVE_INFINITY;
   /** Counts processed events; hits of one event share its number. */
   #serial = 0;
+  /** The current event's detection time, once a rule hit it. */
+  #time: number | undefined = undefined;
   readonly #read = (path: readonly string[]): unknown => this.#ctx.read(path);
   #ruleErrors = 0;
 
@@ -90,10 +96,13 @@ export class DetectionEngine {
       retentionSlackMs: 2 * Math.max(0, ...ruleset.correlations.map((rule) => rule.correlation.timespanMs)),
     });
     this.#groupPaths = new Map(ruleset.detections.map((rule) => [rule.id, rule.groupBy.map((field) => rule.mapping.fieldNames(field)[0]!.split('.'))]));
-    const conditions = [...new Set(ruleset.detections.flatMap((rule) => (rule.mapping.condition ? [rule.mapping.condition] : [])))];
-    this.#conditions = conditions;
-    this.#conditionOf = Int32Array.from(ruleset.detections, (rule) => (rule.mapping.condition ? conditions.indexOf(rule.mapping.condition) : -1));
-    this.#conditionResults = new Uint8Array(conditions.length);
+    const groups = new Map<Matcher | undefined, DetectionRule[]>();
+    for (const rule of ruleset.detections) {
+      const group = groups.get(rule.mapping.condition);
+      if (group) group.push(rule);
+      else groups.set(rule.mapping.condition, [rule]);
+    }
+    this.#groups = [...groups].map(([condition, rules]) => ({ condition, rules }));
     this.#logger = logger ?? silentLogger();
     this.#metrics = metrics ? new EngineMetrics(metrics) : undefined;
     this.#onHit = onHit;
@@ -119,7 +128,8 @@ export class DetectionEngine {
   process(event: EcsEvent): Alert[] {
     if (event === null || typeof event !== 'object') return [];
     this.#ctx.reset(event);
-    return this.#run();
+    this.#run();
+    return this.#documents();
   }
 
   /**
@@ -129,55 +139,96 @@ export class DetectionEngine {
    */
   processText(text: string): Alert[] {
     this.#ctx.resetText(text);
-    return this.#run();
+    this.#run();
+    return this.#documents();
   }
 
-  #run(): Alert[] {
-    const ctx = this.#ctx;
-    this.#serial++;
-    let out: Alert[] | undefined;
-    let time: number | undefined;
-    const detections = this.#ruleset.detections;
-    const results = this.#conditionResults;
-    results.fill(0);
-    for (let index = 0; index < detections.length; index++) {
-      const rule = detections[index]!;
+  /**
+   * `processText` for a batch of events: the alerts the batch created or updated, each once, as
+   * its document after the batch. An alert an attack updates many times in a batch is written
+   * once. A text that is not a JSON object is handed to `invalid` and skipped.
+   */
+  processTexts(texts: Iterable<string>, invalid: (index: number, error: NotAnEventError) => void): Alert[] {
+    let index = 0;
+    for (const text of texts) {
       try {
-        const condition = this.#conditionOf[index]!;
-        if (condition >= 0) {
-          if (results[condition] === 0) results[condition] = this.#conditions[condition]!(ctx) ? 1 : 2;
-          if (results[condition] === 2) continue;
-        }
-        if (!rule.matcher(ctx)) continue;
-        time ??= this.#timeOf();
-        out ??= [];
-        const id = ctx.read(EVENT_ID);
-        // The hit reads its event's fields from the text; the event is parsed only when something needs all of it (an alert).
-        const hit: RuleHit = {
-          rule,
-          time,
-          firstTime: time,
-          get event() {
-            return ctx.event as EcsEvent;
-          },
-          read: this.#read,
-          eventSerial: this.#serial,
-          eventIds: typeof id === 'string' && id !== '' ? [id] : [],
-          eventCount: aggregatedCount(ctx.read(AGGREGATION_COUNT)),
-          group: this.#groupOf(rule),
-          measure: undefined,
-        };
-        this.#emit(hit, out);
-        for (const correlationHit of this.#correlator.observe(hit)) this.#emit(correlationHit, out);
+        this.#ctx.resetText(text);
+        this.#run();
       } catch (error) {
-        // Text that is not an event fails as a whole, before any hit of it is recorded.
-        if (error instanceof NotAnEventError) throw error;
-        this.#ruleFailed(rule, error);
+        if (!(error instanceof NotAnEventError)) throw error;
+        invalid(index, error);
       }
+      index++;
     }
-    if (!out) return [];
-    this.#metrics?.sync(this.stats());
-    return latestPerAlert(out);
+    return this.#documents();
+  }
+
+  #run(): void {
+    this.#serial++;
+    this.#time = undefined;
+    for (const { condition, rules } of this.#groups) {
+      if (condition !== undefined && !this.#meets(condition, rules[0]!)) continue;
+      for (const rule of rules) this.#apply(rule);
+    }
+  }
+
+  /** Tests a logsource's condition on the event; one that fails on it counts as a failure of the first of its rules. */
+  #meets(condition: Matcher, rule: DetectionRule): boolean {
+    try {
+      return condition(this.#ctx);
+    } catch (error) {
+      if (error instanceof NotAnEventError) throw error;
+      this.#ruleFailed(rule, error);
+      return false;
+    }
+  }
+
+  /** Runs one rule on the event; a hit goes to the alerts and the correlations that read the rule. */
+  #apply(rule: DetectionRule): void {
+    const ctx = this.#ctx;
+    try {
+      if (!rule.matcher(ctx)) return;
+      const time = (this.#time ??= this.#timeOf());
+      const id = ctx.read(EVENT_ID);
+      // The hit reads its event's fields from the text; the event is parsed only when something needs all of it (an alert).
+      const hit: RuleHit = {
+        rule,
+        time,
+        firstTime: time,
+        get event() {
+          return ctx.event as EcsEvent;
+        },
+        read: this.#read,
+        eventSerial: this.#serial,
+        eventIds: typeof id === 'string' && id !== '' ? [id] : [],
+        eventCount: aggregatedCount(ctx.read(AGGREGATION_COUNT)),
+        group: this.#groupOf(rule),
+        measure: undefined,
+      };
+      this.#emit(hit);
+      for (const correlationHit of this.#correlator.observe(hit)) this.#emit(correlationHit);
+    } catch (error) {
+      // Text that is not an event fails as a whole, before any hit of it is recorded.
+      if (error instanceof NotAnEventError) throw error;
+      this.#ruleFailed(rule, error);
+    }
+  }
+
+  /** The documents of the alerts changed since the last call, each once, in the order they first changed. */
+  #documents(): Alert[] {
+    if (this.#hitSinceSync) {
+      this.#hitSinceSync = false;
+      this.#metrics?.sync(this.stats());
+    }
+    if (this.#pending.size === 0) return [];
+    const alerts: Alert[] = [];
+    for (const { rule, state, measure, event, text, change } of this.#pending.values()) {
+      const alert = alertDocument(rule, state, event ?? parsedOrEmpty(text!), measure);
+      this.#onAlert?.(alert, change);
+      alerts.push(alert);
+    }
+    this.#pending.clear();
+    return alerts;
   }
 
   /** Counters for health and metrics. */
@@ -212,14 +263,19 @@ export class DetectionEngine {
     return result;
   }
 
-  #emit(hit: RuleHit, out: Alert[]): void {
+  #emit(hit: RuleHit): void {
+    this.#hitSinceSync = true;
     this.#metrics?.hit(hit.rule);
     this.#onHit?.(hit);
     if (!this.#ruleset.generatesAlerts(hit.rule)) return;
     // A correlation hit's event is the one that completed it, enriched when it was matched.
-    const { alert, change } = this.#alerts.record(hit, this.#watermark, this.#ctx.enriched() as EnrichmentFindings | undefined);
-    this.#onAlert?.(alert, change);
-    out.push(alert);
+    const ctx = this.#ctx;
+    const { state, change } = this.#alerts.record(hit, this.#watermark, ctx.enriched() as EnrichmentFindings | undefined);
+    // The document shows the alert's latest event: kept as its text until the documents are written.
+    const text = ctx.text;
+    const before = this.#pending.get(state.id)?.change;
+    const strongest = before !== undefined && CHANGE_STRENGTH[before] > CHANGE_STRENGTH[change] ? before : change;
+    this.#pending.set(state.id, { rule: hit.rule, state, measure: hit.measure, event: text === undefined ? (ctx.event as EcsEvent) : undefined, text, change: strongest });
   }
 
   #timeOf(): number {
@@ -266,10 +322,27 @@ const EVENT_INGESTED = ['event', 'ingested'];
 const EVENT_ID = ['event', 'id'];
 const AGGREGATION_COUNT = ['vigil', 'aggregation', 'count'];
 
-/** One entry per alert id (an event can update the same alert twice through a chain): the latest state, in first-seen order. */
-function latestPerAlert(alerts: Alert[]): Alert[] {
-  if (alerts.length < 2) return alerts;
-  const byId = new Map<string, Alert>();
-  for (const alert of alerts) byId.set(alert.id, alert);
-  return byId.size === alerts.length ? alerts : [...byId.values()];
+/** An alert changed and not yet written: its rule, state, and the event it shows (object, or text to parse). */
+interface PendingAlert {
+  readonly rule: SigmaRule;
+  readonly state: AlertState;
+  readonly measure: number | undefined;
+  readonly event: EcsEvent | undefined;
+  readonly text: string | undefined;
+  /** The strongest change since the alert's last document: created, then escalated, then updated. */
+  readonly change: AlertChange;
+}
+
+/**
+ * The event an alert shows, from its text. The text passed the rules' scan; were it still not
+ * JSON (the scan checks structure, not every escape), the alert is written without the event's
+ * fields rather than not at all.
+ */
+function parsedOrEmpty(text: string): EcsEvent {
+  try {
+    const event = JSON.parse(text) as unknown;
+    return event !== null && typeof event === 'object' && !Array.isArray(event) ? (event as EcsEvent) : {};
+  } catch {
+    return {};
+  }
 }

@@ -138,6 +138,11 @@ export class EventContext {
     this.#event = parseEvent(text);
   }
 
+  /** The current event's JSON text while it is not parsed (undefined once it is, or for an event given as an object). */
+  get text(): string | undefined {
+    return this.#text;
+  }
+
   /** The event being matched; parsed from its text the first time it is asked for (throws NotAnEventError when that fails). */
   get event(): unknown {
     if (this.#text !== undefined) {
