@@ -41,6 +41,32 @@ export const apiConfigSchema = z
       .default(15 * 60 * 1000)
       .describe('Window over which failed logins are counted, in milliseconds.'),
     dashboard: z.boolean().default(true).describe('Serve the web dashboard at `/`.'),
+    backtest: z
+      .object({
+        maxEvents: z
+          .number()
+          .int()
+          .min(1)
+          .default(1_000_000)
+          .describe('Most events one backtest reads; a backtest with more in its range stops there and says so (`stoppedBy: event-limit`).'),
+        timeLimitMs: z
+          .number()
+          .int()
+          .min(1000)
+          .default(30_000)
+          .describe('Longest one backtest runs, in milliseconds; then it answers with what it found so far (`stoppedBy: time-limit`).'),
+        maxAlerts: z
+          .number()
+          .int()
+          .min(1)
+          .max(100_000)
+          .default(1000)
+          .describe('Most alerts a backtest report lists; the others are counted in `alertsOmitted`.'),
+        maxConcurrent: z.number().int().min(1).default(2).describe('Backtests that run at once; another gets 429 with Retry-After.'),
+      })
+      .strict()
+      .prefault({})
+      .describe('Backtests (`POST /api/v1/backtests`): the limits that keep each one bounded while the API keeps serving.'),
     fleet: z
       .object({
         revocationRepublishMs: z

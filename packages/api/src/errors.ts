@@ -19,6 +19,7 @@ export const apiErrors = defineErrors({
   },
   VIGIL_ERR_API_BODY_TOO_LARGE: { message: 'request body is larger than {maxRequestBytes} bytes', status: 413, retryable: false },
   VIGIL_ERR_API_UNSUPPORTED_MEDIA_TYPE: { message: 'unsupported content type {contentType}; send application/json', status: 415, retryable: false },
+  VIGIL_ERR_API_BACKTEST_BUSY: { message: '{running} backtests are already running (api.backtest.maxConcurrent); retry when one has finished', status: 429, retryable: true },
   VIGIL_ERR_API_INTERNAL: { message: 'internal error; the server log has the details under this code', status: 500, retryable: true },
   VIGIL_ERR_API_EDGE_NOT_FOUND: { message: 'edge {edgeId} is not known here', status: 404, retryable: false },
   VIGIL_ERR_API_EDGE_REVOKED: { message: 'edge {edgeId} is revoked', status: 409, retryable: false },

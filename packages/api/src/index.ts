@@ -10,3 +10,4 @@ export type { ApiFleetDeps, CommandRequest } from './fleet/fleet-service.ts';
 export { FLEET_CONSUMER_GROUP } from './fleet/heartbeat-consumer.ts';
 export { buildOpenApiDocument } from './http/openapi.ts';
 export type { HealthCheck } from './routes/health.ts';
+export type { ApiBacktestDeps } from './routes/backtests.ts';

@@ -16,6 +16,7 @@ import { DASHBOARD_DIR, registerStaticFiles } from './http/static-files.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
+import { backtestRoutes, type ApiBacktestDeps } from './routes/backtests.ts';
 import { edgeRoutes } from './routes/edges.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes, type HealthCheck } from './routes/health.ts';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   readonly dashboardDir?: string;
   /** The edge fleet (enrollment, health, revocation, commands); without it, the `/api/v1/edges` routes are absent. */
   readonly fleet?: ApiFleetDeps;
+  /** The rules and detection settings backtests run with. */
+  readonly backtest: ApiBacktestDeps;
 }
 
 /** The API role's HTTP server as a component. */
@@ -104,6 +107,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     ...apiKeyRoutes({ auth }),
     ...eventRoutes({ store }),
     ...alertRoutes({ store }),
+    ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
     ...healthRoutes({ health, metrics }),
   ];
   const fleet = deps.fleet && new FleetService(deps.fleet, { config: config.fleet, metrics, logger: logger.child({ part: 'fleet' }) });
@@ -116,7 +120,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
   let document: Record<string, unknown> | undefined;
   const routes = [...apiRoutes];
   routes.push(
-    openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events, API keys and edges of a Vigil SIEM.' }))),
+    openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events, backtests, API keys and edges of a Vigil SIEM.' }))),
   );
   registerRoutes(app, routes, auth);
   if (config.dashboard) registerStaticFiles(app, deps.dashboardDir ?? fileURLToPath(DASHBOARD_DIR));

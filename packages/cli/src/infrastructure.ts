@@ -20,9 +20,14 @@ export async function openStore(config: Readonly<VigilConfig>, metrics: Metrics,
   const store =
     config.store.kind === 'opensearch'
       ? await createOpenSearchStore(config.store.opensearch, { metrics, logger: logger.child({ component: 'opensearch' }) })
-      : await createSqliteStore({ path: join(dataDirOf(config), 'store', 'vigil.db') });
+      : await createSqliteStore({ path: sqliteStorePath(config) });
   await store.init();
   return store;
+}
+
+/** Where the embedded (SQLite) store keeps its database. */
+export function sqliteStorePath(config: Readonly<VigilConfig>): string {
+  return join(dataDirOf(config), 'store', 'vigil.db');
 }
 
 export function dataDirOf(config: Readonly<VigilConfig>): string {

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { backtestCommand } from './backtest-command.ts';
 import { enrollCommand } from './enroll-command.ts';
 import { pkiCommand } from './pki-command.ts';
 import { roleCommand } from './role-command.ts';
@@ -19,6 +20,9 @@ commands:
   rules lint [dir...]   check Sigma rules and pipelines and report every problem (default: the built-in pack;
                         --pipelines dir adds processing pipelines, --no-builtin-pipelines leaves out Vigil's own)
   rules test [dir...]   run the rules' test events and report pass/fail
+  backtest (--rules <id|name>[,...] | --all) --from <time> --to <time> [--query <q>] [--json]
+                        run rules over the stored events of a time range and report what they would have
+                        raised, without raising it (progress on a terminal; vigil backtest --help for more)
   help                  this text
 
 Configuration: environment variables (VIGIL_DATA_DIR, VIGIL_ADMIN_PASSWORD, ...) and an optional
@@ -42,6 +46,8 @@ async function main(argv: string[]): Promise<number> {
       return pkiCommand(rest);
     case 'rules':
       return rulesCommand(rest);
+    case 'backtest':
+      return backtestCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApiServer, type ApiFleetDeps, type ApiServer, type AuthRepository } from '@vigil/api';
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
-import { AlertChangeLog, FleetMonitor, Notifier, ProvenanceAlerts, createDetectionEngine, createEngine, createEnrichment } from '@vigil/engine';
+import { AlertChangeLog, FleetMonitor, Notifier, ProvenanceAlerts, createDetectionEngine, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories } from '@vigil/engine';
 import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
 import { createIndexer } from '@vigil/indexer';
 import { BatchSigner, BatchVerifier, ControlVerifier, EdgeControlSigner, SequenceCounter, type EdgeIdentity } from '@vigil/provenance';
@@ -91,10 +91,14 @@ export function buildIndexer(shared: Shared, bus: Bus, producer: BusProducer, st
   return createIndexer(config.indexer, { bus, producer, store, verifier, metrics, logger: logger.child({ role: 'indexer' }) });
 }
 
-/** The API role; `fleet` brings the fleet repository, the bus, a producer and the CA (its key when this process may issue and sign). */
+/**
+ * The API role; `fleet` brings the fleet repository, the bus, a producer and the CA (its key when
+ * this process may issue and sign). Backtests load the engine's configured rules.
+ */
 export function buildApi(shared: Shared, store: Store, auth: AuthRepository, ready: () => boolean, fleet: ApiFleetDeps): ApiServer {
   const { config, metrics, logger } = shared;
-  return createApiServer(config.api, { store, auth, metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet });
+  const backtest = { loadRules: () => loadRules(ruleDirectories(config.engine), pipelineOptions(config.engine)), detection: config.engine.detection };
+  return createApiServer(config.api, { store, auth, metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { defineErrors } from '@vigil/runtime';
+import { backtestErrors } from './backtest/errors.ts';
 import { geoipErrors } from './enrich/geoip/errors.ts';
 import { intelErrors } from './enrich/intel/errors.ts';
 import { notifyErrors } from './notify/errors.ts';
@@ -7,6 +8,7 @@ import { detectionErrors } from './sigma/errors.ts';
 /** The engine's error codes: the role's own and those of the detection library. */
 export const engineErrors = defineErrors({
   ...detectionErrors.specs,
+  ...backtestErrors.specs,
   ...geoipErrors.specs,
   ...intelErrors.specs,
   ...notifyErrors.specs,

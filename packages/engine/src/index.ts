@@ -68,3 +68,17 @@ export type { DeliveryRecord } from './notify/types.ts';
 export { ProvenanceAlerts, type ProvenanceProblem } from './provenance-alerts.ts';
 export { FleetMonitor, type FleetMonitorDeps } from './fleet-monitor.ts';
 export type { FleetMonitorConfig } from './config.ts';
+export { runBacktest, type BacktestOptions, type BacktestProgress } from './backtest/backtest.ts';
+export { selectRules, type RuleSelection } from './backtest/rule-selection.ts';
+export { backtestRequestSchema, MAX_BACKTEST_RULE_REFS, type BacktestRequest, type BacktestRequestInput } from './backtest/request.ts';
+export {
+  backtestReportSchema,
+  backtestAlertSchema,
+  backtestRuleResultSchema,
+  BACKTEST_STOPS,
+  type BacktestReport,
+  type BacktestAlert,
+  type BacktestRuleResult,
+  type BacktestStop,
+} from './backtest/report.ts';
+export { backtestErrors } from './backtest/errors.ts';

@@ -10,3 +10,4 @@ export { createOpenSearchStore, type OpenSearchStore, type OpenSearchStoreDeps }
 export { openSearchStoreConfigSchema, type OpenSearchStoreOptions, type OpenSearchStoreConfig } from './opensearch/config.ts';
 export type { MaintenanceReport } from './opensearch/maintenance.ts';
 export { ismRetentionPolicy } from './opensearch/ism-policy.ts';
+export { scanEvents, type EventScan } from './scan-events.ts';

@@ -9,6 +9,9 @@ import type { Alert, AlertSeverity, AlertStatus, EcsEvent } from '@vigil/schema'
 /** An event ready to store: it always has an id and a timestamp. */
 export type StorableEvent = EcsEvent & { '@timestamp': string; event: NonNullable<EcsEvent['event']> & { id: string } };
 
+/** Order of a search's results by time: `desc` newest first, `asc` oldest first (ties by id, in the same direction). */
+export type SortOrder = 'asc' | 'desc';
+
 export interface EventSearchRequest {
   /** Query in Vigil's query language (see `query/README` in this package); empty matches all. */
   query: string;
@@ -18,14 +21,16 @@ export interface EventSearchRequest {
   to?: string;
   /** Page size, 1–1000. */
   size: number;
-  /** Opaque cursor from the previous page. */
+  /** Opaque cursor from the previous page (of a search in the same order). */
   cursor?: string;
+  /** `desc` (newest first, the default) or `asc` (oldest first: reading a time range through, as a backtest does). */
+  order?: SortOrder;
 }
 
 export interface EventSearchResult {
-  /** Events matching the query and time range (all pages). */
+  /** Events matching the query and time range (all pages), as counted for the first page: later pages repeat that count. */
   total: number;
-  /** Newest first; ties broken by `event.id`. */
+  /** In the requested order of `@timestamp` (an instant); ties broken by `event.id` in the same direction. */
   events: EcsEvent[];
   /** Cursor for the next page, or null at the end. */
   cursor: string | null;
@@ -43,6 +48,7 @@ export interface AlertSearchRequest {
 }
 
 export interface AlertSearchResult {
+  /** Alerts matching (all pages), as counted for the first page: later pages repeat that count. */
   total: number;
   /** Most recently seen first. */
   alerts: Alert[];

@@ -8,7 +8,7 @@ export const roleSchema = z.enum(ROLES).describe('admin: everything; analyst: re
 
 /** Roles that may read events and alerts. */
 export const READERS: readonly Role[] = ['admin', 'analyst', 'viewer'];
-/** Roles that may change an alert's lifecycle. */
+/** Roles that may change an alert's lifecycle and backtest rules. */
 export const TRIAGERS: readonly Role[] = ['admin', 'analyst'];
 /** Roles that may manage API keys. */
 export const ADMINS: readonly Role[] = ['admin'];

@@ -69,6 +69,18 @@ describe('GET /api/v1/openapi.json', () => {
     expect(login.required).toEqual(['username', 'password']);
   });
 
+  it('documents the backtest request and report, for analysts and admins', () => {
+    const backtest = doc.paths['/api/v1/backtests'].post;
+    expect(backtest['x-vigil-roles']).toEqual(['admin', 'analyst']);
+    const body = backtest.requestBody.content['application/json'].schema;
+    expect(Object.keys(body.properties)).toEqual(['rules', 'from', 'to', 'query']);
+    expect(body.required).toEqual(['rules', 'from', 'to']);
+    expect(body.properties.rules.description).toContain('"all"');
+    expect(backtest.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/BacktestReport' });
+    expect(doc.components.schemas.BacktestReport.properties.stoppedBy.description).toContain('time-limit');
+    expect(Object.keys(backtest.responses)).toEqual(expect.arrayContaining(['400', '429']));
+  });
+
   it('puts shared documents in components and every $ref resolves', () => {
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Alert', 'Event', 'Error', 'ApiKey']));
     expect(doc.components.schemas.Alert.properties.vigil.properties.alert.properties.status.enum).toEqual(['open', 'acknowledged', 'closed']);

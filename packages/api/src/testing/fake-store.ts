@@ -57,6 +57,7 @@ export class FakeStore implements Store {
         return at >= from && at < to && matches(event);
       })
       .sort((a, b) => Date.parse(b['@timestamp']) - Date.parse(a['@timestamp']) || a.event.id.localeCompare(b.event.id));
+    if (request.order === 'asc') hits.reverse();
     const { page, cursor } = paginate(hits, request.size, request.cursor);
     return { total: hits.length, events: structuredClone(page), cursor };
   }

@@ -1,11 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseRuleSources } from '@vigil/engine';
 import { Metrics, silentLogger, type Logger } from '@vigil/runtime';
+import type { Store } from '@vigil/store';
 import type { ApiConfigInput } from '../config.ts';
 import type { AuthRepository } from '../auth/auth-repository.ts';
 import { createSqliteAuthRepository } from '../auth/sqlite-auth-repository.ts';
 import type { ApiFleetDeps } from '../fleet/fleet-service.ts';
+import type { ApiBacktestDeps } from '../routes/backtests.ts';
 import { createApiServer, type ApiServer } from '../server.ts';
 import { FakeStore } from './fake-store.ts';
 import { sampleAlerts, sampleEvents } from './fixtures.ts';
@@ -13,10 +16,10 @@ import { sampleAlerts, sampleEvents } from './fixtures.ts';
 /** Passwords of the users every test API has. */
 export const PASSWORDS = { admin: 'correct horse battery staple', alice: 'analyst-pass-2025', victor: 'viewer-pass-2025', ivan: 'ingest-pass-2025' } as const;
 
-/** A test API: a real auth database in a temp dir, the fake store with sample data, the real server. */
-export interface TestApi {
+/** A test API: a real auth database in a temp dir, the fake store with sample data (or the store given), the real server. */
+export interface TestApi<S extends Store = FakeStore> {
   readonly server: ApiServer;
-  readonly store: FakeStore;
+  readonly store: S;
   readonly auth: AuthRepository;
   readonly metrics: Metrics;
   readonly health: { ready: boolean; details?: unknown };
@@ -25,15 +28,28 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+/** What a test API reads, when not the defaults. */
+export interface TestApiDeps<S extends Store> {
+  /** The store (closed by the test); by default a FakeStore with the sample events and alerts. */
+  readonly store?: S;
+  /** Backtest rules; by default none. */
+  readonly backtest?: ApiBacktestDeps;
+}
+
 /**
  * Builds a test API with users admin, alice (analyst), victor (viewer) and ivan (ingest). With
  * `fleet`, the fleet deps are made from the API's temp dir (its repository is closed with the API).
  */
-export async function createTestApi(config: ApiConfigInput = {}, logger: Logger = silentLogger(), fleet?: (dir: string) => ApiFleetDeps): Promise<TestApi> {
+export async function createTestApi<S extends Store = FakeStore>(
+  config: ApiConfigInput = {},
+  logger: Logger = silentLogger(),
+  fleet?: (dir: string) => ApiFleetDeps,
+  deps: TestApiDeps<S> = {},
+): Promise<TestApi<S>> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-api-'));
   const auth = createSqliteAuthRepository(join(dir, 'auth.db'));
   try {
-    return await build(dir, auth, config, logger, fleet?.(dir));
+    return await build(dir, auth, config, logger, fleet?.(dir), deps);
   } catch (error) {
     await auth.close();
     rmSync(dir, { recursive: true, force: true });
@@ -41,17 +57,17 @@ export async function createTestApi(config: ApiConfigInput = {}, logger: Logger 
   }
 }
 
-async function build(dir: string, auth: AuthRepository, config: ApiConfigInput, logger: Logger, fleet: ApiFleetDeps | undefined): Promise<TestApi> {
+async function build<S extends Store>(dir: string, auth: AuthRepository, config: ApiConfigInput, logger: Logger, fleet: ApiFleetDeps | undefined, deps: TestApiDeps<S>): Promise<TestApi<S>> {
   await auth.ensureAdmin(PASSWORDS.admin);
   await auth.createUser({ username: 'alice', password: PASSWORDS.alice, role: 'analyst' });
   await auth.createUser({ username: 'victor', password: PASSWORDS.victor, role: 'viewer' });
   await auth.createUser({ username: 'ivan', password: PASSWORDS.ivan, role: 'ingest' });
-  const store = new FakeStore();
-  await store.writeEvents(sampleEvents());
-  await store.upsertAlerts(sampleAlerts());
+  // Without a store given, S is FakeStore (the type parameter's default).
+  const store = deps.store ?? ((await sampleStore()) as unknown as S);
+  const backtest = deps.backtest ?? { loadRules: async () => parseRuleSources([]).ruleset };
   const metrics = new Metrics({ defaultMetrics: false });
   const health: { ready: boolean; details?: unknown } = { ready: true };
-  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, metrics, logger, health: () => health, ...(fleet && { fleet }) });
+  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }) });
   return {
     server,
     store,
@@ -70,6 +86,13 @@ async function build(dir: string, auth: AuthRepository, config: ApiConfigInput, 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+async function sampleStore(): Promise<FakeStore> {
+  const store = new FakeStore();
+  await store.writeEvents(sampleEvents());
+  await store.upsertAlerts(sampleAlerts());
+  return store;
 }
 
 /** The Authorization header for a token or key. */

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { scanEvents } from '../scan-events.ts';
 import type { EventSearchRequest, StorableEvent, Store } from '../store.ts';
 import { describeAlertContract } from './alert-contract.ts';
 import { FIXTURE_EVENTS, IDS } from './event-fixtures.ts';
@@ -20,6 +21,11 @@ const byId = new Map(FIXTURE_EVENTS.map((event) => [event.event.id, event]));
 export function newestFirst(ids: readonly string[]): string[] {
   const time = (id: string) => Date.parse(byId.get(id)!['@timestamp']);
   return [...ids].sort((a, b) => time(b) - time(a) || (a < b ? 1 : a > b ? -1 : 0));
+}
+
+/** Fixture ids oldest first, ties by `event.id` ascending: the order of `order: 'asc'`. */
+export function oldestFirst(ids: readonly string[]): string[] {
+  return newestFirst(ids).reverse();
 }
 
 /**
@@ -78,6 +84,18 @@ function describeWrites(factory: StoreFactory): void {
       expect(await store.getEvents(['sudo-02'])).toEqual([byId.get('sudo-02')]);
       expect((await store.searchEvents({ query: 'tampered', size: 10 })).total).toBe(0);
       expect((await store.searchEvents({ query: 'shadow', size: 10 })).total).toBe(1);
+    });
+
+    it('counts the total on the first page; later pages of that search repeat it and still reach new events', async () => {
+      const store = await emptyStore();
+      await store.writeEvents(pick('ssh-fail-01', 'ssh-fail-02', 'ssh-fail-03'));
+      const first = await store.searchEvents({ query: '', size: 2, order: 'asc' });
+      expect(first.total).toBe(3);
+      await store.writeEvents(pick('web-01'));
+      const second = await store.searchEvents({ query: '', size: 2, order: 'asc', cursor: first.cursor! });
+      expect(second.total).toBe(3);
+      expect(second.events.map((event) => event.event?.id)).toEqual(oldestFirst(['ssh-fail-01', 'ssh-fail-02', 'ssh-fail-03', 'web-01']).slice(2));
+      expect((await store.searchEvents({ query: '', size: 2 })).total).toBe(4);
     });
 
     it('starts empty and makes writes searchable as soon as they resolve', async () => {
@@ -164,6 +182,32 @@ function describeSearch(factory: StoreFactory): void {
       const ties = await pages({ query: 'event.type:denied OR event.category:web', size: 1, from: '2024-05-14T08:06:08Z', to: '2024-05-14T08:08:05Z' });
       expect(ties.ids).toEqual(newestFirst(['web-09', 'web-10', 'web-11', 'fw-01', 'fw-02', 'fw-03', 'fw-04', 'fw-05', 'fw-06']));
       expect(ties.totals.every((total) => total === 9)).toBe(true);
+    });
+
+    it('pages oldest first with order asc, ties by event.id ascending, over a query and time range', async () => {
+      const all = await pages({ query: '', size: 5, order: 'asc' });
+      expect(all.ids).toEqual(oldestFirst(IDS.all));
+      expect(all.sizes).toEqual([5, 5, 5, 5, 5, 5, 2]);
+      expect(all.totals.every((total) => total === IDS.all.length)).toBe(true);
+      const ties = await pages({ query: 'event.type:denied OR event.category:web', size: 1, order: 'asc', from: '2024-05-14T08:06:08Z', to: '2024-05-14T08:08:05Z' });
+      expect(ties.ids).toEqual(['web-09', 'web-10', 'web-11', 'fw-01', 'fw-02', 'fw-03', 'fw-04', 'fw-05', 'fw-06']);
+      expect(ties.totals.every((total) => total === 9)).toBe(true);
+    });
+
+    it('reads a query and time range through oldest first, a page at a time, with scanEvents', async () => {
+      const ids: string[] = [];
+      for await (const event of scanEvents(store, { query: 'event.category:network OR event.category:web', from: '2024-05-14T08:06:05Z', to: '2024-05-14T09:00:00Z', pageSize: 3 })) ids.push(event.event!.id!);
+      expect(ids).toEqual(oldestFirst([...IDS.web.slice(5), ...IDS.firewall]));
+      const none: unknown[] = [];
+      for await (const event of scanEvents(store, { from: '2024-05-15T00:00:00Z' })) none.push(event);
+      expect(none).toEqual([]);
+    });
+
+    it('refuses a cursor from a search in the other order', async () => {
+      const newest = await store.searchEvents({ query: '', size: 2 });
+      await expect(store.searchEvents({ query: '', size: 2, order: 'asc', cursor: newest.cursor! })).rejects.toMatchObject({ code: 'VIGIL_ERR_STORE_BAD_CURSOR', status: 400 });
+      const oldest = await store.searchEvents({ query: '', size: 2, order: 'asc' });
+      await expect(store.searchEvents({ query: '', size: 2, order: 'desc', cursor: oldest.cursor! })).rejects.toMatchObject({ code: 'VIGIL_ERR_STORE_BAD_CURSOR', status: 400 });
     });
 
     it('returns events by id in the order asked, leaving unknown ids out', async () => {

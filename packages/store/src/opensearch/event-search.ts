@@ -37,6 +37,7 @@ export class EventSearch {
       idField: 'event.id',
       size: request.size,
       cursor: request.cursor,
+      order: request.order ?? 'desc',
     });
     return { total: page.total, events: page.docs, cursor: page.cursor };
   }

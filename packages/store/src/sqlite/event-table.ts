@@ -69,6 +69,7 @@ export class EventTable {
       params,
       size: request.size,
       cursor: request.cursor,
+      order: request.order ?? 'desc',
     });
     return { total: page.total, events: page.docs, cursor: page.cursor };
   }

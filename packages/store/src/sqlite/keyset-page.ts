@@ -1,8 +1,9 @@
 import type { SQLInputValue } from 'node:sqlite';
+import type { SortOrder } from '../store.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { StoreDatabase } from './database.ts';
 
-/** One newest-first page of a table, found by keyset (sort time, id) rather than OFFSET. */
+/** One page of a table in (sort time, id) order, found by keyset rather than OFFSET. */
 export interface KeysetQuery {
   kind: 'events' | 'alerts';
   /** `events AS e` or `alerts AS a`. */
@@ -16,21 +17,30 @@ export interface KeysetQuery {
   params: SQLInputValue[];
   size: number;
   cursor: string | undefined;
+  /** `desc` (newest first) unless asked otherwise. */
+  order?: SortOrder;
 }
 
-/** The total of all matches, one page of documents (parsed JSON), and the next cursor. */
+/**
+ * The total of all matches, one page of documents (parsed JSON), and the next cursor. The
+ * total is counted on the first page only: later pages take it from their cursor, because a
+ * count over every match on every page makes reading a large result through quadratic.
+ */
 export function keysetPage<T>(db: StoreDatabase, query: KeysetQuery): { total: number; docs: T[]; cursor: string | null } {
   const { kind, from, sortColumn, idColumn, filter, params, size, cursor } = query;
-  const { n: total } = db.statement(`SELECT count(*) AS n FROM ${from} WHERE ${filter}`).get(...params) as { n: number };
+  const order = query.order ?? 'desc';
+  const after = cursor === undefined ? undefined : decodeCursor(kind, order, cursor);
+  const total = after?.total ?? (db.statement(`SELECT count(*) AS n FROM ${from} WHERE ${filter}`).get(...params) as { n: number }).n;
   let page = filter;
-  const pageParams = [...params];
-  if (cursor !== undefined) {
-    const after = decodeCursor(kind, cursor);
-    page = `${filter} AND (${sortColumn}, ${idColumn}) < (?, ?)`;
-    pageParams.push(after.ms, after.id);
+  let pageParams = params;
+  if (after !== undefined) {
+    // The cursor's bound comes first: of several bounds on the index's column SQLite uses the first, and this is the tight one (else every page scans from the range's start).
+    page = `(${sortColumn}, ${idColumn}) ${order === 'asc' ? '>' : '<'} (?, ?) AND ${filter}`;
+    pageParams = [after.ms, after.id, ...params];
   }
+  const direction = order === 'asc' ? 'ASC' : 'DESC';
   const rows = db
-    .statement(`SELECT ${idColumn} AS id, ${sortColumn} AS sort, doc FROM ${from} WHERE ${page} ORDER BY ${sortColumn} DESC, ${idColumn} DESC LIMIT ?`)
+    .statement(`SELECT ${idColumn} AS id, ${sortColumn} AS sort, doc FROM ${from} WHERE ${page} ORDER BY ${sortColumn} ${direction}, ${idColumn} ${direction} LIMIT ?`)
     .all(...pageParams, size + 1) as unknown as { id: string; sort: number; doc: string }[];
   const more = rows.length > size;
   const shown = more ? rows.slice(0, size) : rows;
@@ -38,6 +48,6 @@ export function keysetPage<T>(db: StoreDatabase, query: KeysetQuery): { total: n
   return {
     total,
     docs: shown.map((row) => JSON.parse(row.doc) as T),
-    cursor: more && last ? encodeCursor(kind, { ms: last.sort, id: last.id }) : null,
+    cursor: more && last ? encodeCursor(kind, order, { ms: last.sort, id: last.id, total }) : null,
   };
 }
