@@ -20,7 +20,11 @@ export interface DetectionEngineOptions extends DetectionConfigInput {
   readonly logger?: Logger;
   /** Wall clock for alert `event.created` (ms); defaults to Date.now. */
   readonly clock?: () => number;
-  /** Called for every rule hit, single-event and correlation, whether it raises an alert or not. */
+  /**
+   * Called for every rule hit, single-event and correlation, whether it raises an alert or not.
+   * The hit's `event` and `read` reach the event being
+   * processed, so they are only meaningful during the call: copy what you need to keep.
+   */
   readonly onHit?: (hit: RuleHit) => void;
   /** Called for every alert document written (created or updated), with what changed since the last (for notifications). */
   readonly onAlert?: (alert: Alert, change: AlertChange) => void;

@@ -11,7 +11,7 @@ export interface RuleHit {
   readonly time: number;
   /** Event time of the hit's oldest new event (ms). */
   readonly firstTime: number;
-  /** The event being processed when the hit happened (parsed in full when first read; prefer `read`). */
+  /** The event being processed when the hit happened (parsed in full when first read; prefer `read`). Valid while that event is processed. */
   readonly event: EcsEvent;
   /** Reads one field (a split path) of that event, from its text when the rules' scan found it. */
   readonly read: (path: readonly string[]) => unknown;
