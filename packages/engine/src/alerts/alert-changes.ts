@@ -1,5 +1,5 @@
 import type { Alert } from '@vigil/schema';
-import { CHANGE_STRENGTH, type AlertChange } from './alert-tracker.ts';
+import { strongerChange, type AlertChange } from './alert-tracker.ts';
 
 /**
  * What happened to each alert since the engine last published: detection records every
@@ -11,8 +11,7 @@ export class AlertChangeLog {
   readonly #changes = new Map<string, AlertChange>();
 
   readonly record = (alert: Alert, change: AlertChange): void => {
-    const prior = this.#changes.get(alert.id);
-    if (prior === undefined || CHANGE_STRENGTH[change] > CHANGE_STRENGTH[prior]) this.#changes.set(alert.id, change);
+    this.#changes.set(alert.id, strongerChange(this.#changes.get(alert.id), change));
   };
 
   /** The changes recorded since the last take, by alert id; the log starts empty again. */

@@ -11,8 +11,12 @@ import { riskScore } from './risk-score.ts';
  */
 export type AlertChange = 'created' | 'updated' | 'escalated';
 
-/** Which change to report when an alert changed several times in between: created, then escalated, then updated. */
-export const CHANGE_STRENGTH: Readonly<Record<AlertChange, number>> = { updated: 0, escalated: 1, created: 2 };
+const CHANGE_STRENGTH: Readonly<Record<AlertChange, number>> = { updated: 0, escalated: 1, created: 2 };
+
+/** The change to report for an alert that changed twice in between (`earlier` may be none): created, then escalated, then updated. */
+export function strongerChange(earlier: AlertChange | undefined, later: AlertChange): AlertChange {
+  return earlier !== undefined && CHANGE_STRENGTH[earlier] > CHANGE_STRENGTH[later] ? earlier : later;
+}
 
 /** How alerts are deduplicated and how many are remembered. */
 export interface AlertTrackerOptions {

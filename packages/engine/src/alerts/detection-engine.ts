@@ -8,7 +8,7 @@ import type { Ruleset } from '../sigma/ruleset.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
 import { alertDocument, type AlertState } from './alert-document.ts';
-import { AlertTracker, CHANGE_STRENGTH, type AlertChange } from './alert-tracker.ts';
+import { AlertTracker, strongerChange, type AlertChange } from './alert-tracker.ts';
 import { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './config.ts';
 import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapshot.ts';
 import { EngineMetrics } from './engine-metrics.ts';
@@ -277,8 +277,7 @@ export class DetectionEngine {
     const { state, change } = this.#alerts.record(hit, this.#watermark, ctx.enriched() as EnrichmentFindings | undefined);
     // The document shows the alert's latest event: kept as its text until the documents are written.
     const text = ctx.text;
-    const before = this.#pending.get(state.id)?.change;
-    const strongest = before !== undefined && CHANGE_STRENGTH[before] > CHANGE_STRENGTH[change] ? before : change;
+    const strongest = strongerChange(this.#pending.get(state.id)?.change, change);
     this.#pending.set(state.id, { rule: hit.rule, state, measure: hit.measure, event: text === undefined ? (ctx.event as EcsEvent) : undefined, text, change: strongest });
   }
 
