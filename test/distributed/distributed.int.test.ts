@@ -10,7 +10,7 @@ import { sendTcpOctetCounted } from '../e2e/syslog-client.ts';
 import { requiredEnv, runVigil, startRole, stopRoles, writeDistributedConfig, type RoleProcess } from './cluster.ts';
 import { ThrottlingProxy } from './throttling-proxy.ts';
 
-const VIGIL_TOPICS = ['vigil.events', 'vigil.alerts', 'vigil.commands', 'vigil.heartbeats', 'vigil.dlq'];
+const VIGIL_TOPICS = ['vigil.events', 'vigil.alerts', 'vigil.commands', 'vigil.heartbeats', 'vigil.dlq', 'vigil.engine.hits'];
 const SYSLOG_EVENTS = 10_000;
 const HTTP_EVENTS = 10_000;
 const HTTP_BATCH = 500;

@@ -58,12 +58,26 @@ export interface BatchContext {
   signal: AbortSignal;
 }
 
+/** What a handler may say about the batch it finished. */
+export interface BatchOutcome {
+  /**
+   * The offset to commit for the batch's partition (the next one a restarted group reads),
+   * instead of the one after the batch's last message; `null` commits nothing. A handler that
+   * keeps state commits only what its last checkpoint covers, so a restart replays the rest onto
+   * that checkpoint. The consumer itself reads on after the batch either way.
+   */
+  readonly commitOffset: string | null;
+}
+
 /**
  * Processes one batch. When it resolves, the consumer commits the offset after the batch's last
- * message. When it throws, nothing is committed and the same batch is handed over again after
- * a backoff: a handler that cannot process a message must send it to the DLQ itself and return.
+ * message (or the one the outcome names). When it throws, nothing is committed and the same batch
+ * is handed over again after a backoff: a handler that cannot process a message must send it to
+ * the DLQ itself and return.
  */
-export type BatchHandler = (batch: BusBatch, context: BatchContext) => Promise<void>;
+// `void` keeps a handler without an outcome (`async (batch) => { ... }`, most of them) assignable.
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type
+export type BatchHandler = (batch: BusBatch, context: BatchContext) => Promise<void | BatchOutcome>;
 
 export interface ConsumerOptions {
   groupId: string;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createApiServer, type ApiFleetDeps, type ApiServer, type AuthRepository } from '@vigil/api';
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
-import { AlertChangeLog, FleetMonitor, Notifier, ProvenanceAlerts, createDetectionEngine, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories } from '@vigil/engine';
+import { FleetMonitor, Notifier, ProvenanceAlerts, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories } from '@vigil/engine';
 import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
 import { createIndexer } from '@vigil/indexer';
 import { BatchSigner, BatchVerifier, ControlVerifier, EdgeControlSigner, SequenceCounter, type EdgeIdentity } from '@vigil/provenance';
@@ -59,18 +59,17 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
   const stateDir = join(dataDirOf(config), 'engine');
   const isRevoked = (edgeId: string, serial: string) => revocations.isRevoked(edgeId, serial);
   const enrichment = createEnrichment(config.engine.enrichment, { logger: roleLogger, metrics });
-  const changes = new AlertChangeLog();
   const notifier = new Notifier(config.engine.notify, { logger: roleLogger.child({ part: 'notify' }), metrics });
-  const detector = await createDetectionEngine(config.engine, { metrics, logger: roleLogger, enricher: enrichment.enricher, onAlert: changes.record });
+  const detection = await createDetection(config.engine, { metrics, logger: roleLogger, enricher: enrichment.enricher });
   const engine = createEngine(config.engine, {
     bus,
     producer,
     verifier: new BatchVerifier({ caCertificatePem: caPem, isRevoked }),
-    detector,
+    detection,
     stateDir,
     metrics,
     logger: roleLogger,
-    notifications: { changes, notifier },
+    notifier,
   });
   const fleet = new FleetMonitor(config.engine.fleet, {
     bus,

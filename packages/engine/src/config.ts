@@ -36,7 +36,12 @@ export const engineConfigSchema = z
       .strict()
       .prefault({})
       .describe('Health and metrics HTTP endpoint of a standalone engine.'),
-    groupId: z.string().min(1).default('vigil-engine').describe('Bus consumer group the engine instances share.'),
+    groupId: z.string().min(1).default('vigil-engine').describe('Bus consumer group the engine instances share for vigil.events (verify and match).'),
+    hitsGroupId: z
+      .string()
+      .min(1)
+      .default('vigil-engine-hits')
+      .describe('Bus consumer group the engine instances share for vigil.engine.hits (correlation and alert state, one owner per partition).'),
     builtinRules: z.boolean().default(true).describe("Load Vigil's own rule pack (packages/engine/rules)."),
     rulesDirs: z
       .array(z.string().min(1))
@@ -57,12 +62,15 @@ export const engineConfigSchema = z
     notify: notifyConfigSchema.prefault({}).describe('Alert notifications: webhook (HMAC-signed), Slack-compatible webhook, email (SMTP); sent after the alert is on the bus, never blocking detection.'),
     fleet: fleetMonitorSchema.prefault({}).describe('Edge health: alerts when an edge goes silent or its clock drifts.'),
     maxBatchMessages: z.number().int().min(1).max(10_000).default(100).describe('Most signed batches handled between two offset commits.'),
+    maxHitMessages: z.number().int().min(1).max(100_000).default(2_000).describe('Most hits-topic messages applied in one batch.'),
     checkpointIntervalMs: z
       .number()
       .int()
       .min(100)
       .default(5_000)
-      .describe('How often correlation state is written to the data directory so a restart continues open windows.'),
+      .describe(
+        'How often the state of each hits partition (correlation windows, alerts) is checkpointed to the data directory; a restart restores it and replays the hits after it, continuing open windows.',
+      ),
   })
   .strict();
 

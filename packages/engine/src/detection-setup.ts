@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Component, Logger, Metrics } from '@vigil/runtime';
-import { DetectionEngine, type DetectionEngineOptions } from './alerts/detection-engine.ts';
+import type { DetectionEngineOptions } from './alerts/detection-engine.ts';
+import { PartitionedDetection } from './partitioned/partitioned-detection.ts';
 import { AssetInventory } from './enrich/assets/asset-inventory.ts';
 import { EventEnricher } from './enrich/event-enricher.ts';
 import { GeoipEnricher } from './enrich/geoip/geoip-enricher.ts';
@@ -23,13 +24,10 @@ export function pipelineOptions(config: Pick<EngineConfig, 'builtinPipelines' | 
   return { pipelineDirs: [...(config.builtinPipelines ? [BUILTIN_PIPELINES_DIR] : []), ...config.pipelineDirs] };
 }
 
-/** Loads the configured rules (failing start-up with every problem listed) and builds the detector. */
-export async function createDetectionEngine(
-  config: EngineConfig,
-  deps: { metrics?: Metrics; logger?: Logger } & Pick<DetectionEngineOptions, 'enricher' | 'onAlert'> = {},
-): Promise<DetectionEngine> {
+/** Loads the configured rules (failing start-up with every problem listed) and builds the engine's two-stage detection. */
+export async function createDetection(config: EngineConfig, deps: { metrics?: Metrics; logger?: Logger } & Pick<DetectionEngineOptions, 'enricher'> = {}): Promise<PartitionedDetection> {
   const ruleset = await loadRules(ruleDirectories(config), pipelineOptions(config));
-  return new DetectionEngine(ruleset, { ...config.detection, ...deps });
+  return new PartitionedDetection(ruleset, { ...config.detection, ...deps });
 }
 
 /**

@@ -5,7 +5,8 @@ import { writeFileAtomic } from '@vigil/provenance';
 /**
  * The engine's state files in the data directory. Sequence tracking is written before every
  * offset commit (so a restart never mistakes a redelivery for a replay, or a resumed stream
- * for a gap); correlation state is checkpointed on an interval and at shutdown.
+ * for a gap); the state of each hits-topic partition (correlation groups, alerts) is
+ * checkpointed on an interval and at shutdown, with the offset it covers.
  */
 export class EngineStateFiles {
   readonly #dir: string;
@@ -15,7 +16,7 @@ export class EngineStateFiles {
     mkdirSync(dir, { recursive: true });
   }
 
-  read(name: 'sequences' | 'correlation'): { ok: true; value: unknown } | { ok: false; reason: string } | null {
+  read(name: string): { ok: true; value: unknown } | { ok: false; reason: string } | null {
     const path = this.path(name);
     if (!existsSync(path)) return null;
     try {
@@ -25,7 +26,7 @@ export class EngineStateFiles {
     }
   }
 
-  write(name: 'sequences' | 'correlation', value: unknown): void {
+  write(name: string, value: unknown): void {
     writeFileAtomic(this.path(name), JSON.stringify(value));
   }
 

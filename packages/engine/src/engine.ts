@@ -1,46 +1,45 @@
 import { createHash } from 'node:crypto';
-import { sendToDlq, type Bus, type BusBatch, type BusConsumer, type BusMessage, type BusProducer } from '@vigil/bus';
+import { sendToDlq, type Bus, type BusBatch, type BusConsumer, type BusMessage, type BusProducer, type OutgoingMessage } from '@vigil/bus';
 import { SequenceTracker, provenanceErrors, type BatchVerifier, type SequenceTrackerSnapshot, type VerifiedBatch } from '@vigil/provenance';
 import { OncePerInterval, describeError, type Component, type Logger, type Metrics, type VigilError } from '@vigil/runtime';
 import { TOPICS, type Alert } from '@vigil/schema';
 import type { EngineConfig } from './config.ts';
 import { EngineStateFiles } from './engine-state.ts';
 import { engineErrors } from './errors.ts';
-import type { AlertChangeLog } from './alerts/alert-changes.ts';
 import type { AlertChange } from './alerts/alert-tracker.ts';
 import { ProvenanceAlerts } from './provenance-alerts.ts';
-
-/** What the engine needs from detection: events in, created or updated alerts out. */
-export interface Detector {
-  /** Runs the rules over a batch of events given as JSON texts: the alerts it created or updated, each once; texts that are not JSON objects go to `invalid`. */
-  processTexts(texts: Iterable<string>, invalid: (index: number) => void): Alert[];
-  snapshot(): unknown;
-  restore(snapshot: unknown): void;
-}
+import { HitStage } from './partitioned/hit-stage.ts';
+import type { PartitionedDetection } from './partitioned/partitioned-detection.ts';
 
 export interface EngineDeps {
   bus: Bus;
   producer: BusProducer;
   verifier: BatchVerifier;
-  detector: Detector;
-  /** Directory for sequence and correlation state. */
+  detection: PartitionedDetection;
+  /** Directory for sequence state and the checkpoints of hits partitions. */
   stateDir: string;
+  /** Topic names; Vigil's own by default (tests use their own). */
+  topics?: Partial<Record<'events' | 'alerts' | 'hits', string>>;
   metrics: Metrics;
   logger: Logger;
   now?: () => Date;
-  /** Alert notifications, sent once the alerts are on the bus: the detection engine's change log and the notifier. */
-  notifications?: { changes: AlertChangeLog; notifier: { notify(alert: Alert, change: AlertChange): void } };
+  /** Alert notifications, sent once the alerts are on the bus. */
+  notifier?: { notify(alert: Alert, change: AlertChange): void };
 }
 
 /**
- * The engine role: for each signed batch on `vigil.events`, verify provenance (signature,
- * certificate, sequence), then run detection over its events and publish created or updated
- * alerts to `vigil.alerts`. Rejected batches go to the DLQ with the reason and raise a
- * provenance alert. Offsets are committed (by the bus, when this handler returns) only after
- * the alerts are durable on the bus and the sequence state is on disk.
+ * The engine role, in two stages joined by the hits topic. Stage one reads each signed batch
+ * on `vigil.events`, verifies provenance (signature, certificate, sequence) and runs the rules
+ * over its events; every hit goes to `vigil.engine.hits` keyed by the state it changes (its
+ * alert's dedup key, its correlation group). Stage two reads the hits topic and keeps that state
+ * per partition, so however many instances share the work, each group's hits meet in one place;
+ * it publishes created or updated alerts to `vigil.alerts`. Rejected batches go to the DLQ
+ * with the reason and raise a provenance alert. Stage one's offsets are committed once its hits
+ * and the sequence state are durable; stage two commits only what its checkpoints cover.
  */
 export function createEngine(config: EngineConfig, deps: EngineDeps): Component {
-  const { bus, producer, verifier, detector, metrics, logger } = deps;
+  const { bus, producer, verifier, detection, metrics, logger } = deps;
+  const topics = { events: TOPICS.events, alerts: TOPICS.alerts, hits: TOPICS.hits, ...deps.topics };
   const now = deps.now ?? (() => new Date());
   const state = new EngineStateFiles(deps.stateDir);
   const sequences = new SequenceTracker();
@@ -53,22 +52,29 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
   const eventsProcessed = metrics.counter('vigil_engine_events_processed_total', 'Events run through detection.');
   const badEvents = metrics.counter('vigil_engine_events_invalid_total', 'Events inside verified batches that were not JSON objects.');
   const alertsPublished = metrics.counter('vigil_engine_alerts_published_total', 'Alert creations and updates published to vigil.alerts.');
-  let consumer: BusConsumer | null = null;
-  let lastCheckpoint = Date.now();
+  const hitStage = new HitStage({
+    detection,
+    producer,
+    state,
+    topics,
+    checkpointIntervalMs: config.checkpointIntervalMs,
+    metrics,
+    logger,
+    published: (alerts) => {
+      alertsPublished.inc(alerts.length);
+      for (const { alert, change } of alerts) deps.notifier?.notify(alert, change);
+    },
+  });
+  let consumers: BusConsumer[] = [];
 
-  function restoreState(): void {
-    for (const [name, apply] of [
-      ['sequences', (value: unknown) => sequences.restore(value as SequenceTrackerSnapshot)],
-      ['correlation', (value: unknown) => detector.restore(value)],
-    ] as const) {
-      const read = state.read(name);
-      if (read === null) continue;
-      if (read.ok) {
-        apply(read.value);
-      } else {
-        const error = engineErrors.create('VIGIL_ERR_ENGINE_STATE_UNREADABLE', { path: state.path(name), reason: read.reason });
-        logger.error({ code: error.code }, error.message);
-      }
+  function restoreSequences(): void {
+    const read = state.read('sequences');
+    if (read === null) return;
+    if (read.ok) {
+      sequences.restore(read.value as SequenceTrackerSnapshot);
+    } else {
+      const error = engineErrors.create('VIGIL_ERR_ENGINE_STATE_UNREADABLE', { path: state.path('sequences'), reason: read.reason });
+      logger.error({ code: error.code }, error.message);
     }
   }
 
@@ -80,10 +86,10 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
     pending.set(alert.id, alert);
   }
 
-  function detect(verified: VerifiedBatch, pending: Map<string, Alert>): void {
+  function detect(verified: VerifiedBatch, hits: OutgoingMessage[]): void {
     const decoder = new TextDecoder();
     let invalid = 0;
-    const alerts = detector.processTexts(
+    const routed = detection.match(
       verified.batch.events.map((bytes) => decoder.decode(bytes)),
       (position) => {
         invalid++;
@@ -93,11 +99,12 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
       },
     );
     eventsProcessed.inc(verified.batch.events.length - invalid);
-    for (const alert of alerts) pending.set(alert.id, alert);
+    for (const hit of routed) hits.push(hit);
   }
 
-  async function handle(batch: BusBatch): Promise<void> {
+  async function handleEvents(batch: BusBatch): Promise<void> {
     const pending = new Map<string, Alert>();
+    const hits: OutgoingMessage[] = [];
     for (const message of batch.messages) {
       const verified = verifier.verify(message.value);
       if (!verified.ok) {
@@ -130,50 +137,40 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
         pending.set(alert.id, alert);
       }
       batchesVerified.inc();
-      detect(verified, pending);
+      detect(verified, hits);
     }
+    if (hits.length > 0) await producer.send(topics.hits, hits);
     if (pending.size > 0) {
       await producer.send(
-        TOPICS.alerts,
+        topics.alerts,
         [...pending.values()].map((alert) => ({ key: alert.id, value: JSON.stringify(alert) })),
       );
       alertsPublished.inc(pending.size);
-      notify(pending);
+      // Provenance alerts are raised here: new on their first event.
+      for (const alert of pending.values()) deps.notifier?.notify(alert, alert.vigil.alert.count === 1 ? 'created' : 'updated');
     }
     state.write('sequences', sequences.snapshot());
-    if (Date.now() - lastCheckpoint >= config.checkpointIntervalMs) checkpoint();
-  }
-
-  /** Hands the published alerts to the notifier; provenance alerts (raised here) are new on their first event. */
-  function notify(published: Map<string, Alert>): void {
-    if (!deps.notifications) return;
-    const changes = deps.notifications.changes.take();
-    for (const alert of published.values()) deps.notifications.notifier.notify(alert, changes.get(alert.id) ?? (alert.vigil.alert.count === 1 ? 'created' : 'updated'));
-  }
-
-  function checkpoint(): void {
-    state.write('correlation', detector.snapshot());
-    lastCheckpoint = Date.now();
   }
 
   return {
     name: 'engine',
     async start() {
-      restoreState();
-      consumer = bus.createConsumer({
-        groupId: config.groupId,
-        topics: [TOPICS.events],
-        maxBatchSize: config.maxBatchMessages,
-        onError: (error, failed, attempt) => {
-          if (logOnce.shouldLog('retry')) logger.warn({ partition: failed.partition, attempt, err: describeError(error) }, 'engine batch failed; retrying');
-        },
-      });
-      await consumer.run(handle);
+      restoreSequences();
+      const onError = (error: unknown, failed: BusBatch, attempt: number) => {
+        if (logOnce.shouldLog(`retry:${failed.topic}`)) logger.warn({ topic: failed.topic, partition: failed.partition, attempt, err: describeError(error) }, 'engine batch failed; retrying');
+      };
+      const hits = bus.createConsumer({ groupId: config.hitsGroupId, topics: [topics.hits], maxBatchSize: config.maxHitMessages, onError });
+      consumers.push(hits);
+      await hits.run((batch) => hitStage.handle(batch));
+      const events = bus.createConsumer({ groupId: config.groupId, topics: [topics.events], maxBatchSize: config.maxBatchMessages, onError });
+      consumers.push(events);
+      await events.run(handleEvents);
     },
     async stop() {
-      await consumer?.stop();
-      consumer = null;
-      checkpoint();
+      // Matching stops first; the hits it published wait in their topic for the next start.
+      for (const consumer of consumers.reverse()) await consumer.stop();
+      consumers = [];
+      hitStage.checkpointAll();
     },
   };
 }

@@ -16,5 +16,11 @@ export const engineErrors = defineErrors({
   VIGIL_ERR_ASSETS_ROW_INVALID: { message: 'asset inventory row {at} skipped: {reason}', status: 422, retryable: false },
   VIGIL_ERR_ENGINE_BAD_EVENT: { message: 'event {position} of batch {sequence} from edge {edgeId} is not a JSON object', status: 422, retryable: false },
   VIGIL_ERR_ENGINE_STATE_UNWRITABLE: { message: 'engine state file could not be written: {reason}', status: 500, retryable: true },
+  VIGIL_ERR_ENGINE_BAD_HIT: { message: 'hits-topic message could not be applied: {reason}', status: 422, retryable: false },
+  VIGIL_ERR_ENGINE_STATE_BEHIND: {
+    message: 'state of hits partition {partition} covers offsets up to {covered}, but the group resumes at {resumed}: the hits between are not in the correlation windows (the state was checkpointed by another instance, or lost)',
+    status: 500,
+    retryable: false,
+  },
   VIGIL_ERR_ENGINE_STATE_UNREADABLE: { message: 'engine state file {path} is unreadable ({reason}); starting with empty state', status: 500, retryable: false },
 });

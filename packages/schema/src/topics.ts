@@ -5,6 +5,8 @@ export const TOPICS = {
   commands: 'vigil.commands',
   heartbeats: 'vigil.heartbeats',
   dlq: 'vigil.dlq',
+  /** Internal: rule hits on their way to the engine instance that owns their alert or correlation group. */
+  hits: 'vigil.engine.hits',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];

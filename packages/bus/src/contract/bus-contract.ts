@@ -171,6 +171,31 @@ export function runBusContract(name: string, factory: () => Promise<BusUnderTest
       await producer.close();
     });
 
+    it('commits the offset a handler names instead of the batch end, reads on anyway, and a new member resumes there', async () => {
+      const topic = uniqueName('checkpoint');
+      const groupId = uniqueName('stateful');
+      await bus.ensureTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+      const producer = bus.createProducer();
+      await producer.send(topic, numbered('m', 3));
+      const seen: string[] = [];
+      const first = await start({ groupId, topics: [topic] }, async (batch) => {
+        seen.push(...batch.messages.map((message) => message.value.toString()));
+        // A checkpoint covers offsets 0 and 1 only; later batches commit nothing.
+        return { commitOffset: seen.length <= 3 ? '2' : null };
+      });
+      await waitFor(() => seen.length >= 3, 'the first three');
+      await producer.send(topic, numbered('n', 2));
+      await waitFor(() => seen.length >= 5, 'the two sent later');
+      await first.stop();
+      expect(await bus.committedOffset(groupId, topic, 0)).toBe('2');
+
+      const second = await collect({ groupId, topics: [topic] });
+      await waitFor(() => second.messages.length >= 3, 'the uncommitted three');
+      await settle();
+      expect(second.messages.map((message) => message.value.toString())).toEqual(['m-2', 'n-0', 'n-1']);
+      await producer.close();
+    });
+
     it('gives every group every message', async () => {
       const topic = uniqueName('fanout');
       await bus.ensureTopics([{ name: topic, partitions: 2, replicationFactor: 1 }]);

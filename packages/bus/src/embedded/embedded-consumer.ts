@@ -1,6 +1,6 @@
 import { backoffDelayMs, describeError, errorCode, sleep, type Logger, type OncePerInterval } from '@vigil/runtime';
 import { resolveConsumerOptions } from '../consumer-options.ts';
-import type { BatchHandler, BusBatch, BusConsumer, ConsumerOptions } from '../bus.ts';
+import type { BatchHandler, BatchOutcome, BusBatch, BusConsumer, ConsumerOptions } from '../bus.ts';
 import { busErrors } from '../errors.ts';
 import type { GroupCoordinator, GroupMember } from './group-coordinator.ts';
 import { partitionKey, type LogStore, type StoredTopic } from './log-store.ts';
@@ -151,8 +151,10 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
             continue;
           }
           const next = Number(messages.at(-1)!.offset) + 1;
-          if (!(await this.#handle({ topic, partition, messages }, signal))) return;
-          this.#commit(topic, partition, next);
+          const outcome = await this.#handle({ topic, partition, messages }, signal);
+          if (outcome === 'stopped') return;
+          const commit = outcome ? outcome.commitOffset : String(next);
+          if (commit !== null) this.#commit(topic, partition, Number(commit));
           position = next;
           failures = 0;
         } catch (error) {
@@ -177,14 +179,14 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
     return start;
   }
 
-  /** Hands the batch over until the handler resolves (true) or the worker is stopped (false). */
-  async #handle(batch: BusBatch, signal: AbortSignal): Promise<boolean> {
+  /** Hands the batch over until the handler resolves (its outcome) or the worker is stopped. */
+  async #handle(batch: BusBatch, signal: AbortSignal): Promise<BatchOutcome | undefined | 'stopped'> {
     const labels = { topic: batch.topic, group: this.groupId };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#handler!(batch, { signal });
+        const outcome = (await this.#handler!(batch, { signal })) as BatchOutcome | undefined;
         this.#context.batchesHandled.inc(labels);
-        return true;
+        return outcome;
       } catch (error) {
         this.#context.handlerErrors.inc(labels);
         try {
@@ -193,9 +195,9 @@ export class EmbeddedConsumer implements BusConsumer, GroupMember {
           this.#logOnce(errorCode(callbackError), callbackError, batch.topic, batch.partition);
         }
         this.#logOnce(errorCode(error), error, batch.topic, batch.partition);
-        if (signal.aborted) return false;
+        if (signal.aborted) return 'stopped';
         await sleep(backoffDelayMs(attempt - 1, this.#context.retryBaseDelayMs, this.#context.retryMaxDelayMs), signal);
-        if (signal.aborted) return false;
+        if (signal.aborted) return 'stopped';
       }
     }
   }

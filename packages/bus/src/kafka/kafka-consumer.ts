@@ -1,7 +1,7 @@
 import { backoffDelayMs, describeError, errorCode, sleep, type Logger, type OncePerInterval } from '@vigil/runtime';
 import { resolveConsumerOptions } from '../consumer-options.ts';
 import type { Admin, Consumer, EachBatchPayload, LogEntry } from 'kafkajs';
-import type { BatchHandler, BusBatch, BusConsumer, BusMessage, ConsumerOptions } from '../bus.ts';
+import type { BatchHandler, BatchOutcome, BusBatch, BusConsumer, BusMessage, ConsumerOptions } from '../bus.ts';
 import { busErrors } from '../errors.ts';
 import { createClient, type ClientSettings } from './client.ts';
 import type { KafkaBusConfig } from './config.ts';
@@ -228,8 +228,9 @@ export class KafkaConsumer implements BusConsumer {
     const heartbeats = setInterval(() => {
       payload.heartbeat().catch((error: unknown) => this.#heartbeatFailed(error, topic, partition));
     }, Math.max(50, Math.floor(this.#context.config.heartbeatIntervalMs / 2)));
+    let outcome: BatchOutcome | undefined;
     try {
-      await this.#handler!(batch, { signal: controller.signal });
+      outcome = (await this.#handler!(batch, { signal: controller.signal })) as BatchOutcome | undefined;
     } catch (error) {
       this.#context.counters.handlerErrors.inc(labels);
       const last = batch.messages.at(-1)!.offset;
@@ -250,9 +251,10 @@ export class KafkaConsumer implements BusConsumer {
     // The partition may have moved to another member meanwhile: committing for it now would
     // overwrite that member's progress, so the batch stays uncommitted and may be handled twice.
     if (!this.#tracker.owns(topic, partition, generation)) return 'abandoned';
-    const next = (BigInt(batch.messages.at(-1)!.offset) + 1n).toString();
+    // Resolving moves the fetch position on; the commit is what a restarted group reads from.
     payload.resolveOffset(batch.messages.at(-1)!.offset);
-    await this.#commit(payload, topic, partition, next, generation);
+    const commit = outcome ? outcome.commitOffset : (BigInt(batch.messages.at(-1)!.offset) + 1n).toString();
+    if (commit !== null) await this.#commit(payload, topic, partition, commit, generation);
     return 'handled';
   }
 

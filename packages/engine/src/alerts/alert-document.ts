@@ -43,11 +43,13 @@ export function dedupKey(rule: SigmaRule, group: Readonly<Record<string, string>
 }
 
 /**
- * The alert id: a hash of the dedup key and the first triggering event's id, so processing
- * the same input again (after a crash, or on another engine instance) gives the same id.
+ * The alert id: a hash of the dedup key and the event time the alert starts at (its first
+ * hit's oldest event), so processing the same input again (after a crash, or on other engine
+ * instances, whose hits may arrive in another order) gives the same id. Two alerts of one key
+ * never start at the same time: the second would have updated the first.
  */
-export function alertId(key: string, firstEventId: string): string {
-  return createHash('sha256').update(`${key}\n${firstEventId}`).digest('base64url').slice(0, 20);
+export function alertId(key: string, firstTime: number): string {
+  return createHash('sha256').update(`${key}\n@${firstTime}`).digest('base64url').slice(0, 20);
 }
 
 /** The full alert document for a rule's current alert state. */

@@ -4,6 +4,8 @@ import type { RuleHit } from '../correlation/types.ts';
 import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
 import { alertId, dedupKey, MAX_ALERT_ENRICHMENTS, type AlertState } from './alert-document.ts';
 import { riskScore } from './risk-score.ts';
+import type { DetectionConfig } from './config.ts';
+import type { Ruleset } from '../sigma/ruleset.ts';
 
 /**
  * What recording a hit did to its alert: `created` a new one, `updated` one (more events), or
@@ -87,7 +89,7 @@ export class AlertTracker {
       this.stats.updated++;
     } else {
       state = {
-        id: alertId(key, hit.eventIds[0] ?? `@${hit.firstTime}`),
+        id: alertId(key, hit.firstTime),
         dedupKey: key,
         group: { ...hit.group },
         firstSeen: hit.firstTime,
@@ -149,4 +151,14 @@ function addFindings(state: AlertState, event: EcsEvent, findings: EnrichmentFin
   }
   if (findings.intelConfidence !== undefined) enrichment.intelConfidence = Math.max(enrichment.intelConfidence ?? 0, findings.intelConfidence);
   if (findings.asset) enrichment.asset = { name: findings.asset.name, ...(findings.asset.owner !== undefined ? { owner: findings.asset.owner } : {}), criticality: findings.asset.criticality };
+}
+
+/** The alert tracker a detection engine (or one partition of it) keeps: dedup window, cap, and slack for correlation hits that start two timespans back. */
+export function alertTrackerFor(ruleset: Ruleset, config: DetectionConfig, clock: () => number): AlertTracker {
+  return new AlertTracker({
+    dedupWindowMs: config.dedupWindowMs,
+    maxOpenAlerts: config.maxOpenAlerts,
+    clock,
+    retentionSlackMs: 2 * Math.max(0, ...ruleset.correlations.map((rule) => rule.correlation.timespanMs)),
+  });
 }

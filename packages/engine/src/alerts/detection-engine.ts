@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { OncePerInterval, describeError, parseConfig, silentLogger, type Logger, type Metrics } from '@vigil/runtime';
 import type { Alert, EcsEvent } from '@vigil/schema';
 import { Correlator } from '../correlation/correlator.ts';
@@ -8,10 +9,12 @@ import type { Ruleset } from '../sigma/ruleset.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
 import { alertDocument, type AlertState } from './alert-document.ts';
-import { AlertTracker, strongerChange, type AlertChange } from './alert-tracker.ts';
+import { alertTrackerFor, strongerChange, type AlertChange, type AlertTracker } from './alert-tracker.ts';
 import { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './config.ts';
 import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapshot.ts';
-import { EngineMetrics } from './engine-metrics.ts';
+import { EngineMetrics, stateStats } from './engine-metrics.ts';
+import { parsedOrEmpty } from '../sigma/parsed-event.ts';
+import type { HitSource } from '../partitioned/hit-router.ts';
 
 /** Detection settings plus the host's metrics, logger, clock and an optional hit listener. */
 export interface DetectionEngineOptions extends DetectionConfigInput {
@@ -33,6 +36,11 @@ export interface DetectionEngineOptions extends DetectionConfigInput {
    * events a rule reads an enriched field of.
    */
   readonly enricher?: EventEnricher;
+  /**
+   * Stage one of a partitioned engine: every hit goes here, with its event's text and enrichment,
+   * instead of into this engine's own correlations and alerts (which then stay empty).
+   */
+  readonly route?: (hit: RuleHit, source: HitSource) => void;
 }
 
 /** What the engine has dropped, expired or failed on so far. */
@@ -73,6 +81,9 @@ export class DetectionEngine {
   readonly #metrics: EngineMetrics | undefined;
   readonly #onHit: ((hit: RuleHit) => void) | undefined;
   readonly #onAlert: ((alert: Alert, change: AlertChange) => void) | undefined;
+  readonly #route: ((hit: RuleHit, source: HitSource) => void) | undefined;
+  /** Tells this engine's events apart from other processes' in routed hits. */
+  readonly #instance = randomUUID().slice(0, 8);
   /** Alerts changed since their documents were last written, by id. */
   readonly #pending = new Map<string, PendingAlert>();
   /** True when rules hit since the metrics were last brought up to date. */
@@ -87,18 +98,13 @@ export class DetectionEngine {
   #ruleErrors = 0;
 
   constructor(ruleset: Ruleset, options: DetectionEngineOptions = {}) {
-    const { metrics, logger, clock, onHit, onAlert, enricher, ...config } = options;
+    const { metrics, logger, clock, onHit, onAlert, enricher, route, ...config } = options;
     this.config = parseConfig(detectionConfigSchema, config, 'detection options');
     this.#ruleset = ruleset;
     this.#ctx = ruleset.createContext();
     this.#clock = clock ?? Date.now;
     this.#correlator = new Correlator(ruleset, this.config);
-    this.#alerts = new AlertTracker({
-      dedupWindowMs: this.config.dedupWindowMs,
-      maxOpenAlerts: this.config.maxOpenAlerts,
-      clock: this.#clock,
-      retentionSlackMs: 2 * Math.max(0, ...ruleset.correlations.map((rule) => rule.correlation.timespanMs)),
-    });
+    this.#alerts = alertTrackerFor(ruleset, this.config, this.#clock);
     this.#groupPaths = new Map(ruleset.detections.map((rule) => [rule.id, rule.groupBy.map((field) => rule.mapping.fieldNames(field)[0]!.split('.'))]));
     const groups = new Map<Matcher | undefined, DetectionRule[]>();
     for (const rule of ruleset.detections) {
@@ -111,6 +117,7 @@ export class DetectionEngine {
     this.#metrics = metrics ? new EngineMetrics(metrics) : undefined;
     this.#onHit = onHit;
     this.#onAlert = onAlert;
+    this.#route = route;
     if (enricher?.active) {
       const writes = enricher.writes;
       const touches = (path: string) => writes.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || prefix.startsWith(`${path}.`));
@@ -209,6 +216,7 @@ export class DetectionEngine {
         group: this.#groupOf(rule),
         measure: undefined,
       };
+      if (this.#route) return this.#routeHit(hit);
       this.#emit(hit);
       for (const correlationHit of this.#correlator.observe(hit)) this.#emit(correlationHit);
     } catch (error) {
@@ -237,22 +245,7 @@ export class DetectionEngine {
 
   /** Counters for health and metrics. */
   stats(): DetectionStats {
-    const correlation = this.#correlator.stats;
-    const alerts = this.#alerts.stats;
-    return {
-      correlationGroups: this.#correlator.groupCount,
-      groupsEvicted: correlation.groupsEvicted,
-      groupsExpired: correlation.groupsExpired,
-      lateHits: correlation.lateHits,
-      entriesDropped: correlation.entriesDropped,
-      ungroupedHits: correlation.ungroupedHits,
-      alertsRemembered: this.#alerts.size,
-      alertsCreated: alerts.created,
-      alertsUpdated: alerts.updated,
-      alertsEvicted: alerts.evicted,
-      alertsExpired: alerts.expired,
-      ruleErrors: this.#ruleErrors,
-    };
+    return stateStats(this.#correlator, this.#alerts, this.#ruleErrors);
   }
 
   /** The correlation windows and remembered alerts, as plain JSON. */
@@ -267,10 +260,22 @@ export class DetectionEngine {
     return result;
   }
 
-  #emit(hit: RuleHit): void {
+  #counted(hit: RuleHit): void {
     this.#hitSinceSync = true;
     this.#metrics?.hit(hit.rule);
     this.#onHit?.(hit);
+  }
+
+  #routeHit(hit: RuleHit): void {
+    this.#counted(hit);
+    const ctx = this.#ctx;
+    // Enriched here, where the event is at hand: the alert, or the correlation it may complete, shows it.
+    const findings = ctx.enriched() as EnrichmentFindings | undefined;
+    this.#route!(hit, { findings, eventKey: `${this.#instance}:${this.#serial}`, text: () => ctx.text ?? JSON.stringify(ctx.event) });
+  }
+
+  #emit(hit: RuleHit): void {
+    this.#counted(hit);
     if (!this.#ruleset.generatesAlerts(hit.rule)) return;
     // A correlation hit's event is the one that completed it, enriched when it was matched.
     const ctx = this.#ctx;
@@ -334,18 +339,4 @@ interface PendingAlert {
   readonly text: string | undefined;
   /** The strongest change since the alert's last document: created, then escalated, then updated. */
   readonly change: AlertChange;
-}
-
-/**
- * The event an alert shows, from its text. The text passed the rules' scan; were it still not
- * JSON (the scan checks structure, not every escape), the alert is written without the event's
- * fields rather than not at all.
- */
-function parsedOrEmpty(text: string): EcsEvent {
-  try {
-    const event = JSON.parse(text) as unknown;
-    return event !== null && typeof event === 'object' && !Array.isArray(event) ? (event as EcsEvent) : {};
-  } catch {
-    return {};
-  }
 }

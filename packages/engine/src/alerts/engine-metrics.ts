@@ -1,5 +1,7 @@
 import type { Metrics } from '@vigil/runtime';
+import type { Correlator } from '../correlation/correlator.ts';
 import type { SigmaRule } from '../sigma/types.ts';
+import type { AlertTracker } from './alert-tracker.ts';
 import type { DetectionStats } from './detection-engine.ts';
 
 /** The part of a prom-client counter used here (the runtime does not re-export prom-client's types). */
@@ -56,4 +58,31 @@ export class EngineMetrics {
     if (delta > 0) inc(delta);
     this.#last.set(name, stats[name]);
   }
+}
+
+/** The stats of a correlator and an alert tracker (an engine's, or one partition's). */
+export function stateStats(correlator: Correlator, alerts: AlertTracker, ruleErrors: number): DetectionStats {
+  const correlation = correlator.stats;
+  const tracked = alerts.stats;
+  return {
+    correlationGroups: correlator.groupCount,
+    groupsEvicted: correlation.groupsEvicted,
+    groupsExpired: correlation.groupsExpired,
+    lateHits: correlation.lateHits,
+    entriesDropped: correlation.entriesDropped,
+    ungroupedHits: correlation.ungroupedHits,
+    alertsRemembered: alerts.size,
+    alertsCreated: tracked.created,
+    alertsUpdated: tracked.updated,
+    alertsEvicted: tracked.evicted,
+    alertsExpired: tracked.expired,
+    ruleErrors,
+  };
+}
+
+/** Stats added up, field by field. */
+export function addStats(a: DetectionStats, b: DetectionStats): DetectionStats {
+  const sum: Record<string, number> = {};
+  for (const key of Object.keys(a) as (keyof DetectionStats)[]) sum[key] = a[key] + b[key];
+  return sum as unknown as DetectionStats;
 }

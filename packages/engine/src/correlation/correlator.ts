@@ -26,6 +26,14 @@ export interface CorrelatorStats {
   ungroupedHits: number;
 }
 
+/** The group of one correlation a hit joins, and the key of its entry there (value_count: the value; temporal: the rule's position). */
+export interface CorrelationSlot {
+  readonly input: CorrelationInput;
+  readonly values: Readonly<Record<string, string>>;
+  readonly groupKey: string;
+  readonly key: string | number | null;
+}
+
 interface Compiled {
   readonly rule: CorrelationRule;
   readonly timespanMs: number;
@@ -109,11 +117,34 @@ export class Correlator {
     if (consumers.length === 0) return [];
     const fired: RuleHit[] = [];
     for (const input of consumers) {
-      const result = this.#feed(input, hit);
+      const slot = this.slotOf(input, hit);
+      const result = slot && this.feed(hit, slot);
       if (!result) continue;
       fired.push(result, ...this.observe(result));
     }
     return fired;
+  }
+
+  /**
+   * Where a hit joins one correlation that references its rule: the group (by its group-by
+   * values) and the entry's key. Undefined, counted as ungrouped, when a group-by (or
+   * value_count) field is missing. Reads the hit's event but no state: a partitioned engine
+   * works slots out where the event is matched and routes the hit to the group's owner.
+   */
+  slotOf(input: CorrelationInput, hit: RuleHit): CorrelationSlot | undefined {
+    const { correlation, position } = input;
+    const compiled = this.#compiled.get(correlation.id)!;
+    const spec = correlation.correlation;
+    const values = groupValues(compiled.groupPaths[position]!, spec.groupBy, hit);
+    let key: string | number | null = null;
+    if (spec.type === 'value_count') key = fieldText(hit, compiled.valuePaths![position]!, spec.field!) ?? null;
+    else if (spec.type !== 'event_count') key = position;
+    if (!values || (spec.type === 'value_count' && key === null)) {
+      this.stats.ungroupedHits++;
+      return undefined;
+    }
+    const groupKey = spec.groupBy.length === 1 ? values[spec.groupBy[0]!]! : JSON.stringify(spec.groupBy.map((field) => values[field]));
+    return { input, values, groupKey, key };
   }
 
   /** Visits every group's state (for snapshots). */
@@ -151,18 +182,10 @@ export class Correlator {
     this.#watermark = Number.NEGATIVE_INFINITY;
   }
 
-  #feed({ correlation, position }: CorrelationInput, hit: RuleHit): RuleHit | undefined {
+  /** Adds a hit to its group of one correlation (the slot `slotOf` found); the correlation hit it caused, if any. */
+  feed(hit: RuleHit, { input: { correlation }, values, groupKey, key }: CorrelationSlot): RuleHit | undefined {
     const compiled = this.#compiled.get(correlation.id)!;
     const spec = correlation.correlation;
-    const values = groupValues(compiled.groupPaths[position]!, spec.groupBy, hit);
-    let key: string | number | null = null;
-    if (spec.type === 'value_count') key = fieldText(hit, compiled.valuePaths![position]!, spec.field!) ?? null;
-    else if (spec.type !== 'event_count') key = position;
-    if (!values || (spec.type === 'value_count' && key === null)) {
-      this.stats.ungroupedHits++;
-      return undefined;
-    }
-    const groupKey = spec.groupBy.length === 1 ? values[spec.groupBy[0]!]! : JSON.stringify(spec.groupBy.map((field) => values[field]));
     if (spec.type === 'event_count' && hit.rule.kind === 'detection') {
       // Sigma counts events: one event matching several of the referenced rules is one event.
       if (compiled.lastEvent === hit.eventSerial && compiled.lastGroupKey === groupKey) return undefined;
@@ -193,7 +216,7 @@ export class Correlator {
     return toHit(correlation, hit, values, window.measure, taken);
   }
 
-  #touch(compiled: Compiled, key: string, values: Record<string, string>): GroupState {
+  #touch(compiled: Compiled, key: string, values: Readonly<Record<string, string>>): GroupState {
     let group = compiled.groups.get(key);
     if (group) {
       // Moving a group to the back of the map costs a delete and an insert; within a small
@@ -274,7 +297,7 @@ function holds(term: ConditionTerm, measure: number): boolean {
   }
 }
 
-function toHit(rule: CorrelationRule, cause: RuleHit, group: Record<string, string>, measure: number, taken: readonly Entry[]): RuleHit {
+function toHit(rule: CorrelationRule, cause: RuleHit, group: Readonly<Record<string, string>>, measure: number, taken: readonly Entry[]): RuleHit {
   const eventIds: string[] = [];
   let eventCount = 0;
   let firstTime = taken[0]!.f;

@@ -1,0 +1,128 @@
+import type { OutgoingMessage } from '@vigil/bus';
+import type { Alert, EcsEvent } from '@vigil/schema';
+import { alertDocument, type AlertState } from '../alerts/alert-document.ts';
+import { alertTrackerFor, strongerChange, type AlertChange, type AlertTracker } from '../alerts/alert-tracker.ts';
+import type { DetectionConfig } from '../alerts/config.ts';
+import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from '../alerts/snapshot.ts';
+import { Correlator } from '../correlation/correlator.ts';
+import type { RuleHit } from '../correlation/types.ts';
+import { readPath } from '../sigma/event-context.ts';
+import type { Ruleset } from '../sigma/ruleset.ts';
+import type { SigmaRule } from '../sigma/types.ts';
+import { parsedOrEmpty } from '../sigma/parsed-event.ts';
+import type { HitRecord } from './hit-record.ts';
+import type { HitRouter } from './hit-router.ts';
+
+/** An alert changed by a batch of records, with the strongest change (for notifications). */
+export interface ChangedAlert {
+  readonly alert: Alert;
+  readonly change: AlertChange;
+}
+
+/**
+ * The correlation groups and alerts of one partition of the hits topic: applies the records of
+ * that partition in offset order. A correlation that fires is routed on like any hit (to its
+ * alert, and to the correlations that read it), so its follow-ups reach their own owners.
+ */
+export class PartitionState {
+  readonly correlator: Correlator;
+  readonly alerts: AlertTracker;
+  readonly #ruleset: Ruleset;
+  readonly #router: HitRouter;
+  #watermark = Number.NEGATIVE_INFINITY;
+  /** Serial numbers for events, from the records' event keys: consecutive records of one event share one. */
+  #serial = 0;
+  #lastEventKey = '';
+
+  constructor(ruleset: Ruleset, config: DetectionConfig, clock: () => number, router: HitRouter) {
+    this.#ruleset = ruleset;
+    this.#router = router;
+    this.correlator = new Correlator(ruleset, config);
+    this.alerts = alertTrackerFor(ruleset, config, clock);
+  }
+
+  /**
+   * Applies one record: to its alert, or to its correlation group. Alerts it changes go to
+   * `changed` (documents are written once per batch, by `documents`), records for other owners
+   * to `forward`. False when the record names a rule or correlation input this engine does not
+   * have (rules differ between instances): nothing changed.
+   */
+  apply(record: HitRecord, eventText: string, changed: Map<string, PendingAlert>, forward: OutgoingMessage[]): boolean {
+    const rule = this.#ruleset.get(record.rule);
+    if (!rule) return false;
+    const destination = record.to;
+    const input = destination.kind === 'correlation' ? this.#ruleset.consumersOf(rule).find(({ correlation, position }) => correlation.id === destination.correlation && position === destination.position) : undefined;
+    if (destination.kind === 'correlation' && !input) return false;
+    if (record.ev !== this.#lastEventKey) {
+      this.#lastEventKey = record.ev;
+      this.#serial++;
+    }
+    this.#advance(record.t);
+    const hit = hitOf(rule, record, eventText, this.#serial);
+    if (destination.kind === 'alert') {
+      this.#record(hit, record, eventText, changed);
+      return true;
+    }
+    const fired = this.correlator.feed(hit, { input: input!, values: destination.values, groupKey: destination.groupKey, key: destination.key });
+    if (fired) this.#router.route(fired, { text: () => eventText, findings: record.x, eventKey: record.ev }, forward);
+    return true;
+  }
+
+  /** The correlation groups and remembered alerts, as plain JSON. */
+  snapshot(): DetectionSnapshot {
+    return takeSnapshot(this.correlator, this.alerts);
+  }
+
+  /** Continues from a snapshot; throws VIGIL_ERR_DETECTION_SNAPSHOT_INVALID (changing nothing) when it is corrupt. */
+  restore(snapshot: unknown): void {
+    restoreSnapshot(snapshot, this.correlator, this.alerts);
+    this.#watermark = this.correlator.watermark;
+  }
+
+  #advance(time: number): void {
+    if (!(time > this.#watermark)) return;
+    this.#watermark = time;
+    this.correlator.advance(time);
+    this.alerts.advance(time);
+  }
+
+  #record(hit: RuleHit, record: HitRecord, eventText: string, changed: Map<string, PendingAlert>): void {
+    const { state, change } = this.alerts.record(hit, this.#watermark, record.x);
+    const earlier = changed.get(state.id);
+    changed.set(state.id, { rule: hit.rule, state, measure: record.m, text: eventText, change: strongerChange(earlier?.change, change) });
+  }
+}
+
+/** An alert changed and not yet written: its rule, state, and the text of the event it shows. */
+export interface PendingAlert {
+  readonly rule: SigmaRule;
+  readonly state: AlertState;
+  readonly measure: number | undefined;
+  readonly text: string;
+  readonly change: AlertChange;
+}
+
+/** The documents of changed alerts, in the order they first changed. */
+export function pendingDocuments(changed: ReadonlyMap<string, PendingAlert>): ChangedAlert[] {
+  return [...changed.values()].map(({ rule, state, measure, text, change }) => ({ alert: alertDocument(rule, state, parsedOrEmpty(text), measure), change }));
+}
+
+/** A record as a rule hit: its event parsed only when something reads a field the record does not carry. */
+function hitOf(rule: SigmaRule, record: HitRecord, eventText: string, serial: number): RuleHit {
+  let event: EcsEvent | undefined;
+  const parsed = () => (event ??= parsedOrEmpty(eventText));
+  return {
+    rule,
+    time: record.t,
+    firstTime: record.f,
+    get event() {
+      return parsed();
+    },
+    read: (path) => readPath(parsed(), path),
+    eventSerial: serial,
+    eventIds: record.ids,
+    eventCount: record.n,
+    group: record.g,
+    measure: record.m,
+  };
+}

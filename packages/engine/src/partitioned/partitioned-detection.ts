@@ -1,0 +1,140 @@
+import type { OutgoingMessage } from '@vigil/bus';
+import { DetectionEngine, type DetectionEngineOptions, type DetectionStats } from '../alerts/detection-engine.ts';
+import { EngineMetrics, addStats, stateStats } from '../alerts/engine-metrics.ts';
+import type { DetectionSnapshot } from '../alerts/snapshot.ts';
+import { Correlator } from '../correlation/correlator.ts';
+import type { NotAnEventError } from '../sigma/event-context.ts';
+import type { Ruleset } from '../sigma/ruleset.ts';
+import { decodeHitRecord } from './hit-record.ts';
+import { HitRouter } from './hit-router.ts';
+import { PartitionState, pendingDocuments, type ChangedAlert, type PendingAlert } from './partition-state.ts';
+
+/** What applying one partition's hit messages did. */
+export interface AppliedHits {
+  /** Alerts created or updated, each once, with its strongest change. */
+  readonly alerts: ChangedAlert[];
+  /** Hits of correlations that fired, for their owners (the hits topic). */
+  readonly forward: OutgoingMessage[];
+  /** Messages that could not be applied, by index, with the reason (for the DLQ). */
+  readonly rejected: { index: number; reason: string }[];
+}
+
+const ZERO_STATS: DetectionStats = {
+  correlationGroups: 0,
+  groupsEvicted: 0,
+  groupsExpired: 0,
+  lateHits: 0,
+  entriesDropped: 0,
+  ungroupedHits: 0,
+  alertsRemembered: 0,
+  alertsCreated: 0,
+  alertsUpdated: 0,
+  alertsEvicted: 0,
+  alertsExpired: 0,
+  ruleErrors: 0,
+};
+
+/**
+ * Detection split in two stages so several engine instances produce the alerts one does.
+ * Stage one (`match`) runs the rules over events and routes every hit, by the key of the state
+ * it changes (an alert's dedup key, a correlation's group), to the internal hits topic. Stage
+ * two (`apply`) keeps that state per partition of the hits topic: whichever instance owns a
+ * partition sees every hit of its groups, in the partition's order. Partition state is
+ * snapshotted and restored one partition at a time, as partitions move between instances.
+ */
+export class PartitionedDetection {
+  readonly #ruleset: Ruleset;
+  readonly #options: DetectionEngineOptions;
+  readonly #matcher: DetectionEngine;
+  readonly #slots: Correlator;
+  readonly #router: HitRouter;
+  readonly #partitions = new Map<number, PartitionState>();
+  readonly #metrics: EngineMetrics | undefined;
+  /** Stats of partition states dropped or replaced, so counters never go back. */
+  #retired: DetectionStats = ZERO_STATS;
+  #routed: OutgoingMessage[] = [];
+
+  constructor(ruleset: Ruleset, options: Omit<DetectionEngineOptions, 'route'> = {}) {
+    this.#ruleset = ruleset;
+    this.#options = options;
+    this.#matcher = new DetectionEngine(ruleset, { ...options, route: (hit, source) => this.#router.route(hit, source, this.#routed) });
+    this.#slots = new Correlator(ruleset, this.#matcher.config);
+    this.#router = new HitRouter(ruleset, this.#slots);
+    this.#metrics = options.metrics ? new EngineMetrics(options.metrics) : undefined;
+  }
+
+  get ruleset(): Ruleset {
+    return this.#ruleset;
+  }
+
+  /**
+   * Stage one: runs the rules over a batch of events given as JSON texts. Returns the hits-topic
+   * messages for their hits, in event order; texts that are not JSON objects go to `invalid`.
+   */
+  match(texts: Iterable<string>, invalid: (index: number, error: NotAnEventError) => void): OutgoingMessage[] {
+    this.#matcher.processTexts(texts, invalid);
+    const routed = this.#routed;
+    this.#routed = [];
+    return routed;
+  }
+
+  /** Stage two: applies one partition's hit messages, in offset order. */
+  apply(partition: number, values: readonly string[]): AppliedHits {
+    const state = this.#state(partition);
+    const changed = new Map<string, PendingAlert>();
+    const forward: OutgoingMessage[] = [];
+    const rejected: { index: number; reason: string }[] = [];
+    values.forEach((value, index) => {
+      const decoded = decodeHitRecord(value);
+      if (!decoded) {
+        rejected.push({ index, reason: 'not a hit record' });
+      } else if (!state.apply(decoded.record, decoded.eventText, changed, forward)) {
+        rejected.push({ index, reason: `rule ${decoded.record.rule} (or the correlation input the hit is for) is not loaded in this engine` });
+      }
+    });
+    const alerts = pendingDocuments(changed);
+    for (const { alert, change } of alerts) this.#options.onAlert?.(alert, change);
+    this.#metrics?.sync(this.stats());
+    return { alerts, forward, rejected };
+  }
+
+  /** The state of one partition, as plain JSON. */
+  snapshot(partition: number): DetectionSnapshot {
+    return this.#state(partition).snapshot();
+  }
+
+  /**
+   * Starts a partition over from a snapshot (or empty, without one). Throws
+   * VIGIL_ERR_DETECTION_SNAPSHOT_INVALID, leaving the partition empty, when the snapshot is corrupt.
+   */
+  restore(partition: number, snapshot: unknown): void {
+    this.drop(partition);
+    if (snapshot !== undefined) this.#state(partition).restore(snapshot);
+  }
+
+  /** Forgets a partition's state (it moved to another instance). */
+  drop(partition: number): void {
+    const state = this.#partitions.get(partition);
+    if (!state) return;
+    this.#retired = addStats(this.#retired, { ...stateStats(state.correlator, state.alerts, 0), correlationGroups: 0, alertsRemembered: 0 });
+    this.#partitions.delete(partition);
+  }
+
+  /** Counters over both stages and every partition held. */
+  stats(): DetectionStats {
+    let total = addStats(this.#retired, this.#matcher.stats());
+    total = addStats(total, { ...ZERO_STATS, ungroupedHits: this.#slots.stats.ungroupedHits });
+    for (const state of this.#partitions.values()) total = addStats(total, stateStats(state.correlator, state.alerts, 0));
+    return total;
+  }
+
+  #state(partition: number): PartitionState {
+    let state = this.#partitions.get(partition);
+    if (!state) {
+      state = new PartitionState(this.#ruleset, this.#matcher.config, this.#options.clock ?? Date.now, this.#router);
+      this.#partitions.set(partition, state);
+    }
+    return state;
+  }
+}
+
