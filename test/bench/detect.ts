@@ -2,7 +2,10 @@
  * Detection benchmark, on one core:
  * 1. Events per CPU-second through the engine's per-event path: verify each signed batch
  *    (zstd, RSA signature, protobuf), decode each event's text, run the rules on the batch (they
- *    read their fields from the text; an event is parsed in full only for an alert). Measured
+ *    read their fields from the text; an event is parsed in full only for an alert), then apply
+ *    the batch's hits in their partitions of the hits topic (correlations, alerts): both stages
+ *    of the engine, without the bus between them (that is `engine-kafka.ts`). For reference, the
+ *    detection library in one stage (no hits routed), as backtests run it. Measured
  *    with the whole pack and with `--subset` rules of it (100: the issue's figure), taken in the
  *    pack's order with the rules their correlations read. "Detect alone" is the same without
  *    the verify step (texts already decoded). The events are the
@@ -20,7 +23,8 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
-import { BUILTIN_RULES_DIR, DetectionEngine, loadRules, type Ruleset } from '@vigil/engine';
+import { partitionForKey } from '@vigil/bus';
+import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, loadRules, type Ruleset } from '@vigil/engine';
 import { BatchSigner, BatchVerifier, createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from '@vigil/provenance';
 import { compressSignedBatch, type EcsEvent } from '@vigil/schema';
 import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
@@ -49,6 +53,8 @@ const DISTINCT = Number(values.distinct);
 const STEP_MS = Number(values['step-ms']);
 const SUBSET = Number(values.subset);
 const BATCH_EVENTS = 2_000;
+/** Partitions of the hits topic (as Vigil creates it). */
+const HIT_PARTITIONS = 4;
 const MIX_SEED = 11;
 const SAMPLES = 10;
 
@@ -99,9 +105,55 @@ const failOnInvalid = () => {
   throw new Error('a bench event is not JSON');
 };
 
+/**
+ * Both stages of the engine on one batch: the rules over its events, then each hit applied in
+ * its partition of the hits topic (as the instance owning all of them would), correlations that
+ * fire routed on until none is left. The alerts written.
+ */
+function detect(engine: PartitionedDetection, texts: readonly string[]): number {
+  let alerts = 0;
+  let routed = engine.match(texts, failOnInvalid);
+  while (routed.length > 0) {
+    const partitions = new Map<number, string[]>();
+    for (const message of routed) {
+      const partition = partitionForKey(Buffer.from(message.key as string), HIT_PARTITIONS);
+      const values = partitions.get(partition);
+      if (values) values.push(message.value as string);
+      else partitions.set(partition, [message.value as string]);
+    }
+    routed = [];
+    for (const [partition, values] of partitions) {
+      const applied = engine.apply(partition, values);
+      alerts += applied.alerts.length;
+      routed.push(...applied.forward);
+    }
+  }
+  return alerts;
+}
+
 function throughput(ruleset: Ruleset, mix: ReturnType<typeof mixEvents>) {
   const decoder = new TextDecoder();
   const pipeline = measure(() => {
+    const engine = new PartitionedDetection(ruleset);
+    let alerts = 0;
+    for (const bytes of mix.batches) {
+      const verified = mix.verifier.verify(bytes);
+      if (!verified.ok) throw new Error(`a bench batch did not verify: ${verified.error.message}`);
+      alerts += detect(
+        engine,
+        verified.batch.events.map((event) => decoder.decode(event)),
+      );
+    }
+    return alerts;
+  });
+  const detectOnly = measure(() => {
+    const engine = new PartitionedDetection(ruleset);
+    let alerts = 0;
+    for (let first = 0; first < mix.texts.length; first += BATCH_EVENTS) alerts += detect(engine, mix.texts.slice(first, first + BATCH_EVENTS));
+    return alerts;
+  });
+  // The detection library in one stage (as backtests and `vigil rules test` run it): no hits routed.
+  const singleStage = measure(() => {
     const engine = new DetectionEngine(ruleset);
     let alerts = 0;
     for (const bytes of mix.batches) {
@@ -114,14 +166,8 @@ function throughput(ruleset: Ruleset, mix: ReturnType<typeof mixEvents>) {
     }
     return alerts;
   });
-  const detectOnly = measure(() => {
-    const engine = new DetectionEngine(ruleset);
-    let alerts = 0;
-    for (let first = 0; first < mix.texts.length; first += BATCH_EVENTS) alerts += engine.processTexts(mix.texts.slice(first, first + BATCH_EVENTS), failOnInvalid).length;
-    return alerts;
-  });
   const rules = { total: ruleset.rules.length, detections: ruleset.detections.length, correlations: ruleset.correlations.length };
-  return { rules, pipeline, detectOnly };
+  return { rules, pipeline, detectOnly, singleStage };
 }
 
 /** The first rules of the pack, in its order, with what their correlations read, until there are `count`. */
@@ -180,6 +226,7 @@ for (const run of runs) {
   console.log(`${run.rules.total} rules (${run.rules.detections} single-event, ${run.rules.correlations} correlations):`);
   console.log(`  verify → detect: ${run.pipeline.perCpuSecond} events per CPU-second (rounds ${run.pipeline.rounds.join(', ')})`);
   console.log(`  detect alone: ${run.detectOnly.perCpuSecond} events per CPU-second (rounds ${run.detectOnly.rounds.join(', ')})`);
+  console.log(`  verify → detect in one stage (the library): ${run.singleStage.perCpuSecond} events per CPU-second (rounds ${run.singleStage.rounds.join(', ')})`);
 }
 const memory = correlationMemory(pack);
 for (const sample of memory.samples) console.log(`  after ${sample.events} distinct sources: ${sample.groups} groups, live heap ${sample.heapMb} MB, RSS ${sample.rssMb} MB`);

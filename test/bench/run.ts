@@ -15,7 +15,8 @@
  *   (600 for the 10-minute check the docs report), at 75% of the TCP rate measured on the same
  *   bus in the same run.
  * - Detection: the engine's per-event path on one core with the rule pack, and its correlation
- *   state under a million distinct group-by values (`detect.ts`).
+ *   state under a million distinct group-by values (`detect.ts`); the engine process reading
+ *   from Kafka, on a broker of its own (`engine-kafka.ts`).
  * - Latency cases: end-to-end latency, all-in-one and distributed (needs VIGIL_KAFKA_BROKERS and
  *   VIGIL_OPENSEARCH_URL).
  * - The ingest cases run three times (`INGEST_RUNS`: at the start, before the soak, after the
@@ -34,7 +35,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDedicatedKafka, type DedicatedKafka } from '../distributed/cluster.ts';
 import { REPO_ROOT } from '../e2e/harness.ts';
-import { DETECT_HEADING, renderDetectSection, type DetectFigures } from './detect-report.ts';
+import { DETECT_HEADING, renderDetectSection, type DetectFigures, type EngineKafkaFigures } from './detect-report.ts';
 import { renderEdgeSection, type EdgeResults, type IngestFigures, type Outcome, type ParseFigures, type RsyslogFigures, type SoakFigures } from './edge-report.ts';
 import { MemoryProbe, describeMachine } from './machine.ts';
 
@@ -190,7 +191,7 @@ const machine = describeMachine();
 console.log(`machine: ${machine}`);
 const runs = (section: 'edge' | 'detect' | 'latency') => only === undefined || only === section;
 const edge = runs('edge') ? renderEdgeSection(await edgeCases(), existsSync(EDGE_NOTES) ? readFileSync(EDGE_NOTES, 'utf8') : undefined) : existingSection(EDGE_HEADING);
-const detect = runs('detect') ? renderDetectSection(await runCase<DetectFigures>('detect.ts', [])) : existingSection(DETECT_HEADING);
+const detect = runs('detect') ? renderDetectSection(await runCase<DetectFigures>('detect.ts', []), await runCase<EngineKafkaFigures>('engine-kafka.ts', [])) : existingSection(DETECT_HEADING);
 const latency = runs('latency') ? await latencySection() : existingSection(LATENCY_HEADING);
 const document = [
   '# Benchmarks',

@@ -32,8 +32,19 @@ export function alertMessage(input: MessageInput): string {
   return input.count > 1 ? `${subject}: ${input.count} events` : subject;
 }
 
+const PLACEHOLDER = /\{([A-Za-z0-9_.@-]+)\}/g;
+
+/** The placeholders that are not fields. */
+const SPECIAL = new Set(['count', 'duration', 'timespan', 'value', 'title']);
+
+/** The field paths a template reads (its placeholders other than count, duration, timespan, value and title). */
+export function templateFields(template: string | undefined): string[] {
+  if (template === undefined) return [];
+  return [...template.matchAll(PLACEHOLDER)].map((match) => match[1]!).filter((name) => !SPECIAL.has(name));
+}
+
 function renderTemplate(template: string, input: MessageInput): string {
-  return template.replace(/\{([A-Za-z0-9_.@-]+)\}/g, (_whole, name: string) => {
+  return template.replace(PLACEHOLDER, (_whole, name: string) => {
     switch (name) {
       case 'count':
         return String(input.count);

@@ -15,6 +15,7 @@ import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapsho
 import { EngineMetrics, stateStats } from './engine-metrics.ts';
 import { parsedOrEmpty } from '../sigma/parsed-event.ts';
 import type { HitSource } from '../partitioned/hit-router.ts';
+import { ShownEvent } from '../partitioned/shown-event.ts';
 
 /** Detection settings plus the host's metrics, logger, clock and an optional hit listener. */
 export interface DetectionEngineOptions extends DetectionConfigInput {
@@ -84,6 +85,11 @@ export class DetectionEngine {
   readonly #route: ((hit: RuleHit, source: HitSource) => void) | undefined;
   /** Tells this engine's events apart from other processes' in routed hits. */
   readonly #instance = randomUUID().slice(0, 8);
+  /** What of an event travels with its routed hits, and that text for the event last routed. */
+  readonly #shown: ShownEvent;
+  #shownSerial = 0;
+  #shownText = '';
+  readonly #json = (path: readonly string[]): string | undefined => this.#ctx.json(path);
   /** Alerts changed since their documents were last written, by id. */
   readonly #pending = new Map<string, PendingAlert>();
   /** True when rules hit since the metrics were last brought up to date. */
@@ -118,6 +124,7 @@ export class DetectionEngine {
     this.#onHit = onHit;
     this.#onAlert = onAlert;
     this.#route = route;
+    this.#shown = new ShownEvent(ruleset.shownFields);
     if (enricher?.active) {
       const writes = enricher.writes;
       const touches = (path: string) => writes.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || prefix.startsWith(`${path}.`));
@@ -268,10 +275,20 @@ export class DetectionEngine {
 
   #routeHit(hit: RuleHit): void {
     this.#counted(hit);
-    const ctx = this.#ctx;
     // Enriched here, where the event is at hand: the alert, or the correlation it may complete, shows it.
-    const findings = ctx.enriched() as EnrichmentFindings | undefined;
-    this.#route!(hit, { findings, eventKey: `${this.#instance}:${this.#serial}`, text: () => ctx.text ?? JSON.stringify(ctx.event) });
+    const findings = this.#ctx.enriched() as EnrichmentFindings | undefined;
+    const serial = this.#serial;
+    this.#route!(hit, {
+      findings,
+      eventKey: `${this.#instance}:${serial}`,
+      text: () => {
+        if (this.#shownSerial !== serial) {
+          this.#shownText = this.#shown.text(this.#json);
+          this.#shownSerial = serial;
+        }
+        return this.#shownText;
+      },
+    });
   }
 
   #emit(hit: RuleHit): void {

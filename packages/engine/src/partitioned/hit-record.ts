@@ -2,16 +2,14 @@ import { isUnsafeKey } from '@vigil/schema';
 import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
 
 /**
- * A rule hit on its way to the engine instance that owns its state, as a message of the
- * internal hits topic: to an alert (keyed by the alert's dedup key) or to one correlation
- * (keyed by the correlation and its group). The message is the header as one JSON line, then
- * the text of the event the hit is about (the event the alert document shows).
+ * Rule hits of one event (or one correlation firing) on their way to the engine instance that
+ * owns their state, as a message of the internal hits topic: each hit to its alert and to
+ * correlation groups, all keyed by the same group-by values (so they share a partition). The
+ * message is the header as one JSON line, then the shown part of the event (`ShownEvent`).
  */
 export interface HitRecord {
   /** Format version. */
   readonly v: 1;
-  /** The rule that hit (a detection, or a correlation that fired). */
-  readonly rule: string;
   /** Event time of the newest and the oldest new event (ms). */
   readonly t: number;
   readonly f: number;
@@ -19,15 +17,24 @@ export interface HitRecord {
   readonly ev: string;
   readonly ids: readonly string[];
   readonly n: number;
+  /** What enrichment found on the event. */
+  readonly x?: EnrichmentFindings;
+  readonly hits: readonly RecordedHit[];
+}
+
+/** One rule's hit in a record, and where it goes. */
+export interface RecordedHit {
+  /** The rule that hit (a detection, or a correlation that fired). */
+  readonly rule: string;
   /** The hit's group-by values. */
   readonly g: Readonly<Record<string, string>>;
   /** A correlation's measure (events, distinct values, rules seen). */
   readonly m?: number;
-  /** What enrichment found on the event. */
-  readonly x?: EnrichmentFindings;
-  /** Where the hit goes: its alert, or one correlation's group (values, group key, entry key). */
-  readonly to: AlertDestination | CorrelationDestination;
+  /** Its alert, and correlations' groups (values, group key, entry key). */
+  readonly to: readonly HitDestination[];
 }
+
+export type HitDestination = AlertDestination | CorrelationDestination;
 
 export interface AlertDestination {
   readonly kind: 'alert';
@@ -63,22 +70,29 @@ export function decodeHitRecord(value: string): { record: HitRecord; eventText: 
 function isHitRecord(value: unknown): value is HitRecord {
   if (value === null || typeof value !== 'object') return false;
   const record = value as Partial<Record<keyof HitRecord, unknown>>;
-  const to = record.to as Partial<Record<keyof CorrelationDestination, unknown>> | null | undefined;
   return (
     record.v === 1 &&
-    typeof record.rule === 'string' &&
     Number.isFinite(record.t) &&
     Number.isFinite(record.f) &&
     typeof record.ev === 'string' &&
     Array.isArray(record.ids) &&
     record.ids.every((id) => typeof id === 'string') &&
     Number.isInteger(record.n) &&
-    isStringRecord(record.g) &&
-    to !== null &&
-    typeof to === 'object' &&
-    (to.kind === 'alert' ||
-      (to.kind === 'correlation' && typeof to.correlation === 'string' && Number.isInteger(to.position) && isStringRecord(to.values) && typeof to.groupKey === 'string'))
+    Array.isArray(record.hits) &&
+    record.hits.every(isRecordedHit)
   );
+}
+
+function isRecordedHit(value: unknown): value is RecordedHit {
+  if (value === null || typeof value !== 'object') return false;
+  const hit = value as Partial<Record<keyof RecordedHit, unknown>>;
+  return typeof hit.rule === 'string' && isStringRecord(hit.g) && (hit.m === undefined || Number.isFinite(hit.m)) && Array.isArray(hit.to) && hit.to.every(isDestination);
+}
+
+function isDestination(value: unknown): value is HitDestination {
+  if (value === null || typeof value !== 'object') return false;
+  const to = value as Partial<Record<keyof CorrelationDestination, unknown>>;
+  return to.kind === 'alert' || (to.kind === 'correlation' && typeof to.correlation === 'string' && Number.isInteger(to.position) && isStringRecord(to.values) && typeof to.groupKey === 'string');
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {

@@ -2,13 +2,12 @@ import type { OutgoingMessage } from '@vigil/bus';
 import type { Correlator } from '../correlation/correlator.ts';
 import type { RuleHit } from '../correlation/types.ts';
 import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
-import { dedupKey } from '../alerts/alert-document.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
-import { encodeHitRecord, type HitRecord } from './hit-record.ts';
+import { encodeHitRecord, type HitDestination, type HitRecord, type RecordedHit } from './hit-record.ts';
 
 /** The event a hit is about, as the router needs it. */
 export interface HitSource {
-  /** The event's text (enriched when enrichment ran on it). */
+  /** The event as hits carry it: its shown fields (`ShownEvent`), enriched when enrichment ran on it. Read while the event is at hand. */
   text(): string;
   /** What enrichment found on it, if it ran. */
   readonly findings: EnrichmentFindings | undefined;
@@ -17,49 +16,97 @@ export interface HitSource {
 }
 
 /**
- * Turns a rule hit into hits-topic messages, one per owner of the state it changes: its alert
- * (keyed by the dedup key) when the rule raises alerts, and each correlation that reads the
- * rule (keyed by the correlation and the hit's group there). The same key always lands in the
- * same partition, so one engine instance holds all of a group's state however many run.
+ * Turns rule hits into hits-topic messages for the owners of the state they change: a hit's
+ * alert when its rule raises alerts, and each correlation that reads the rule, at the hit's
+ * group there. Every destination is keyed by its group-by values (the rule or correlation id
+ * when it has none): the same key always lands in the same partition, so one engine instance
+ * holds all of a group's state however many run. The hits of one event are collected until
+ * `flush`, and those sharing a key travel as one message (a firewall event that three building
+ * blocks match, each feeding a correlation by source address, is one message).
  */
 export class HitRouter {
   readonly #ruleset: Ruleset;
   /** Works out correlation groups; its state is not used. */
   readonly #slots: Correlator;
+  /** The collected event's hits by partition key, and the hit and source they came with. */
+  readonly #pending = new Map<string, RecordedHit[]>();
+  #first: RuleHit | undefined;
+  #source: HitSource | undefined;
+  /** The collected event's shown text, taken while its event is at hand. */
+  #text = '';
 
   constructor(ruleset: Ruleset, slots: Correlator) {
     this.#ruleset = ruleset;
     this.#slots = slots;
   }
 
-  /** The messages for `hit`, appended to `out`. */
+  /** Collects `hit`; a hit of another event (or another time) first flushes what was collected to `out`. */
   route(hit: RuleHit, source: HitSource, out: OutgoingMessage[]): void {
     const consumers = this.#ruleset.consumersOf(hit.rule);
     const alerts = this.#ruleset.generatesAlerts(hit.rule);
     if (!alerts && consumers.length === 0) return;
-    let text: string | undefined;
-    const base = {
-      v: 1 as const,
-      rule: hit.rule.id,
-      t: hit.time,
-      f: hit.firstTime,
-      ev: source.eventKey,
-      ids: hit.eventIds,
-      n: hit.eventCount,
-      g: hit.group,
-      ...(hit.measure === undefined ? {} : { m: hit.measure }),
-      ...(source.findings === undefined ? {} : { x: source.findings }),
+    const first = this.#first;
+    if (first && (this.#source!.eventKey !== source.eventKey || !sameEvents(first, hit))) this.flush(out);
+    const byKey = new Map<string, HitDestination[]>();
+    const add = (key: string, destination: HitDestination) => {
+      const list = byKey.get(key);
+      if (list) list.push(destination);
+      else byKey.set(key, [destination]);
     };
-    const push = (key: string, record: HitRecord) => out.push({ key, value: encodeHitRecord(record, (text ??= source.text())) });
-    if (alerts) push(dedupKey(hit.rule, hit.group), { ...base, to: { kind: 'alert' } });
+    if (alerts) add(routingKey(hit.group, hit.rule.id), { kind: 'alert' });
     for (const input of consumers) {
       const slot = this.#slots.slotOf(input, hit);
       if (!slot) continue;
       const { correlation, position } = input;
-      push(`${correlation.id}\n${slot.groupKey}`, {
-        ...base,
-        to: { kind: 'correlation', correlation: correlation.id, position, values: slot.values, groupKey: slot.groupKey, key: slot.key },
-      });
+      add(routingKey(slot.values, correlation.id), { kind: 'correlation', correlation: correlation.id, position, values: slot.values, groupKey: slot.groupKey, key: slot.key });
+    }
+    if (byKey.size === 0) return;
+    if (!this.#first) {
+      this.#first = hit;
+      this.#source = source;
+      this.#text = source.text();
+    }
+    for (const [key, to] of byKey) {
+      const entry: RecordedHit = { rule: hit.rule.id, g: hit.group, ...(hit.measure === undefined ? {} : { m: hit.measure }), to };
+      const list = this.#pending.get(key);
+      if (list) list.push(entry);
+      else this.#pending.set(key, [entry]);
     }
   }
+
+  /** Appends the messages of the hits collected to `out`. */
+  flush(out: OutgoingMessage[]): void {
+    const hit = this.#first;
+    const source = this.#source;
+    this.#first = undefined;
+    this.#source = undefined;
+    if (!hit || !source) return;
+    const text = this.#text;
+    for (const [key, hits] of this.#pending) {
+      const record: HitRecord = {
+        v: 1,
+        t: hit.time,
+        f: hit.firstTime,
+        ev: source.eventKey,
+        ids: hit.eventIds,
+        n: hit.eventCount,
+        ...(source.findings === undefined ? {} : { x: source.findings }),
+        hits,
+      };
+      out.push({ key, value: encodeHitRecord(record, text) });
+    }
+    this.#pending.clear();
+  }
+}
+
+/** Whether two hits report the same events at the same time (as all single-event hits of one event do). */
+function sameEvents(a: RuleHit, b: RuleHit): boolean {
+  return a.time === b.time && a.firstTime === b.firstTime && a.eventCount === b.eventCount && a.eventIds.length === b.eventIds.length && a.eventIds.every((id, index) => id === b.eventIds[index]);
+}
+
+/** The partition key of a group: its values (whatever fields they are of), or `fallback` for no group. */
+function routingKey(values: Readonly<Record<string, string>>, fallback: string): string {
+  let key: string | undefined;
+  for (const value of Object.values(values)) key = key === undefined ? value : `${key}\u0000${value}`;
+  return key ?? fallback;
 }

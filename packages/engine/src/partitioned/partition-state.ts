@@ -7,10 +7,10 @@ import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from '../alerts
 import { Correlator } from '../correlation/correlator.ts';
 import type { RuleHit } from '../correlation/types.ts';
 import { readPath } from '../sigma/event-context.ts';
-import type { Ruleset } from '../sigma/ruleset.ts';
+import type { CorrelationInput, Ruleset } from '../sigma/ruleset.ts';
 import type { SigmaRule } from '../sigma/types.ts';
 import { parsedOrEmpty } from '../sigma/parsed-event.ts';
-import type { HitRecord } from './hit-record.ts';
+import type { HitRecord, RecordedHit } from './hit-record.ts';
 import type { HitRouter } from './hit-router.ts';
 
 /** An alert changed by a batch of records, with the strongest change (for notifications). */
@@ -48,24 +48,36 @@ export class PartitionState {
    * have (rules differ between instances): nothing changed.
    */
   apply(record: HitRecord, eventText: string, changed: Map<string, PendingAlert>, forward: OutgoingMessage[]): boolean {
-    const rule = this.#ruleset.get(record.rule);
-    if (!rule) return false;
-    const destination = record.to;
-    const input = destination.kind === 'correlation' ? this.#ruleset.consumersOf(rule).find(({ correlation, position }) => correlation.id === destination.correlation && position === destination.position) : undefined;
-    if (destination.kind === 'correlation' && !input) return false;
+    const resolved = record.hits.map((entry) => this.#resolve(entry));
+    if (resolved.some((item) => item === undefined)) return false;
     if (record.ev !== this.#lastEventKey) {
       this.#lastEventKey = record.ev;
       this.#serial++;
     }
     this.#advance(record.t);
-    const hit = hitOf(rule, record, eventText, this.#serial);
-    if (destination.kind === 'alert') {
-      this.#record(hit, record, eventText, changed);
-      return true;
+    let event: EcsEvent | undefined;
+    const parsed = () => (event ??= parsedOrEmpty(eventText));
+    for (const { rule, entry, inputs } of resolved as Resolved[]) {
+      const hit = hitOf(rule, record, entry, parsed, this.#serial);
+      entry.to.forEach((to, index) => {
+        if (to.kind === 'alert') return this.#record(hit, record, eventText, changed);
+        const fired = this.correlator.feed(hit, { input: inputs[index]!, values: to.values, groupKey: to.groupKey, key: to.key });
+        if (!fired) return;
+        this.#router.route(fired, { text: () => eventText, findings: record.x, eventKey: record.ev }, forward);
+        this.#router.flush(forward);
+      });
     }
-    const fired = this.correlator.feed(hit, { input: input!, values: destination.values, groupKey: destination.groupKey, key: destination.key });
-    if (fired) this.#router.route(fired, { text: () => eventText, findings: record.x, eventKey: record.ev }, forward);
     return true;
+  }
+
+  /** A recorded hit's rule and correlation inputs, or undefined when this engine does not have them. */
+  #resolve(entry: RecordedHit): Resolved | undefined {
+    const rule = this.#ruleset.get(entry.rule);
+    if (!rule) return undefined;
+    const consumers = this.#ruleset.consumersOf(rule);
+    const inputs = entry.to.map((to) => (to.kind === 'correlation' ? consumers.find(({ correlation, position }) => correlation.id === to.correlation && position === to.position) : undefined));
+    if (entry.to.some((to, index) => to.kind === 'correlation' && !inputs[index])) return undefined;
+    return { rule, entry, inputs };
   }
 
   /** The correlation groups and remembered alerts, as plain JSON. */
@@ -89,7 +101,7 @@ export class PartitionState {
   #record(hit: RuleHit, record: HitRecord, eventText: string, changed: Map<string, PendingAlert>): void {
     const { state, change } = this.alerts.record(hit, this.#watermark, record.x);
     const earlier = changed.get(state.id);
-    changed.set(state.id, { rule: hit.rule, state, measure: record.m, text: eventText, change: strongerChange(earlier?.change, change) });
+    changed.set(state.id, { rule: hit.rule, state, measure: hit.measure, text: eventText, change: strongerChange(earlier?.change, change) });
   }
 }
 
@@ -107,10 +119,14 @@ export function pendingDocuments(changed: ReadonlyMap<string, PendingAlert>): Ch
   return [...changed.values()].map(({ rule, state, measure, text, change }) => ({ alert: alertDocument(rule, state, parsedOrEmpty(text), measure), change }));
 }
 
-/** A record as a rule hit: its event parsed only when something reads a field the record does not carry. */
-function hitOf(rule: SigmaRule, record: HitRecord, eventText: string, serial: number): RuleHit {
-  let event: EcsEvent | undefined;
-  const parsed = () => (event ??= parsedOrEmpty(eventText));
+interface Resolved {
+  readonly rule: SigmaRule;
+  readonly entry: RecordedHit;
+  readonly inputs: readonly (CorrelationInput | undefined)[];
+}
+
+/** A recorded hit as a rule hit: its event parsed only when something reads a field the record does not carry. */
+function hitOf(rule: SigmaRule, record: HitRecord, entry: RecordedHit, parsed: () => EcsEvent, serial: number): RuleHit {
   return {
     rule,
     time: record.t,
@@ -122,7 +138,7 @@ function hitOf(rule: SigmaRule, record: HitRecord, eventText: string, serial: nu
     eventSerial: serial,
     eventIds: record.ids,
     eventCount: record.n,
-    group: record.g,
-    measure: record.m,
+    group: entry.g,
+    measure: entry.m,
   };
 }

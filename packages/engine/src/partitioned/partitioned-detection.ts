@@ -73,6 +73,7 @@ export class PartitionedDetection {
    */
   match(texts: Iterable<string>, invalid: (index: number, error: NotAnEventError) => void): OutgoingMessage[] {
     this.#matcher.processTexts(texts, invalid);
+    this.#router.flush(this.#routed);
     const routed = this.#routed;
     this.#routed = [];
     return routed;
@@ -89,7 +90,7 @@ export class PartitionedDetection {
       if (!decoded) {
         rejected.push({ index, reason: 'not a hit record' });
       } else if (!state.apply(decoded.record, decoded.eventText, changed, forward)) {
-        rejected.push({ index, reason: `rule ${decoded.record.rule} (or the correlation input the hit is for) is not loaded in this engine` });
+        rejected.push({ index, reason: `a rule of the hits (${decoded.record.hits.map((hit) => hit.rule).join(', ')}), or a correlation input they are for, is not loaded in this engine` });
       }
     });
     const alerts = pendingDocuments(changed);

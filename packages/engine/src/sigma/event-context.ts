@@ -173,6 +173,18 @@ export class EventContext {
     return slot < 0 ? readPath(this.event, path) : this.raw(slot);
   }
 
+  /** A field of the current event as JSON text: from the event's text when the field has a slot and the event is unparsed, else encoded. */
+  json(path: readonly string[]): string | undefined {
+    let slot = this.#slotOf.get(path);
+    if (slot === undefined) {
+      slot = this.#table.find(path.join('.')) ?? -1;
+      this.#slotOf.set(path, slot);
+    }
+    if (slot >= 0 && this.#text !== undefined && this.#enrichedSlots?.[slot] !== 1) return this.#fields.json(slot);
+    const value = slot < 0 ? readPath(this.event, path) : this.raw(slot);
+    return value === undefined ? undefined : JSON.stringify(value);
+  }
+
   /** The field lowercased once per event: a string, an array of strings, or undefined. */
   lower(slot: number): LoweredValue {
     if (this.#lowGen[slot] !== this.#gen) {

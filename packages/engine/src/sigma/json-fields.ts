@@ -85,6 +85,12 @@ export class JsonFieldIndex {
     }
   }
 
+  /** The JSON text of a slot's field in the last text scanned, as it stands there; undefined when absent. */
+  json(slot: number): string | undefined {
+    const start = this.#starts[slot]!;
+    return start < 0 ? undefined : this.#text.slice(start, this.#ends[slot]);
+  }
+
   #decode(slot: number): unknown {
     const start = this.#starts[slot]!;
     if (start < 0) return undefined;

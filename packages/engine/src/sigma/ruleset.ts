@@ -1,4 +1,5 @@
 import { correlationFieldPath, EVENT_FIELDS_READ } from '../correlation/field-path.ts';
+import { templateFields } from '../alerts/alert-message.ts';
 import { EventContext, FieldTable } from './event-context.ts';
 import type { CorrelationRule, DetectionRule, RuleProblem, SigmaRule } from './types.ts';
 
@@ -22,6 +23,12 @@ export class Ruleset {
   readonly correlations: readonly CorrelationRule[];
   /** The field slots the compiled rules read through. */
   readonly fields: FieldTable;
+  /**
+   * The fields of an event an alert can show or a correlation can group by: the source,
+   * destination and host objects, the fields of message templates and every group-by and
+   * value field. Each has a slot. A hit routed to another engine carries these, not the event.
+   */
+  readonly shownFields: readonly string[];
   readonly #byId: ReadonlyMap<string, SigmaRule>;
   readonly #inputs: ReadonlyMap<string, readonly SigmaRule[]>;
   readonly #consumers: ReadonlyMap<string, readonly CorrelationInput[]>;
@@ -31,6 +38,7 @@ export class Ruleset {
     rules: readonly SigmaRule[];
     correlations: readonly CorrelationRule[];
     fields: FieldTable;
+    shownFields?: readonly string[];
     inputs: ReadonlyMap<string, readonly SigmaRule[]>;
     consumers: ReadonlyMap<string, readonly CorrelationInput[]>;
     /** The rules that raise their own alerts; worked out from `consumers` when absent. */
@@ -40,6 +48,7 @@ export class Ruleset {
     this.detections = parts.rules.filter((rule): rule is DetectionRule => rule.kind === 'detection');
     this.correlations = parts.correlations;
     this.fields = parts.fields;
+    this.shownFields = parts.shownFields ?? [];
     this.#byId = new Map(parts.rules.map((rule) => [rule.id, rule]));
     this.#inputs = parts.inputs;
     this.#consumers = parts.consumers;
@@ -113,12 +122,16 @@ export class Ruleset {
       rules: this.rules.filter((rule) => keep.has(rule.id)),
       correlations,
       fields: this.fields,
+      shownFields: this.shownFields,
       inputs: new Map(correlations.map((rule) => [rule.id, this.inputsOf(rule)])),
       consumers,
       generating: new Set([...keep].filter((id) => this.#generating.has(id))),
     });
   }
 }
+
+/** The objects of an event an alert document shows (see `alertDocument`). */
+const SHOWN_OBJECTS = ['source', 'destination', 'host'];
 
 /** Cross-checks parsed rules and builds the ruleset; problems are appended to `problems`. */
 export function buildRuleset(rules: readonly SigmaRule[], fields: FieldTable, problems: RuleProblem[]): Ruleset {
@@ -158,12 +171,19 @@ export function buildRuleset(rules: readonly SigmaRule[], fields: FieldTable, pr
   const kept = accepted.filter((rule) => rule.kind === 'detection' || orderedIds.has(rule.id));
   // Detection reads these on every hit: with a slot each, it finds them in an event's text without parsing it.
   for (const path of EVENT_FIELDS_READ) fields.slot(path);
-  for (const rule of kept) if (rule.kind === 'detection') for (const field of rule.groupBy) fields.slot(rule.mapping.fieldNames(field)[0]!);
+  const shown = new Set<string>(SHOWN_OBJECTS);
+  for (const rule of kept) {
+    if (rule.kind === 'detection') for (const field of rule.groupBy) shown.add(rule.mapping.fieldNames(field)[0]!);
+    for (const field of templateFields(rule.messageTemplate)) shown.add(field);
+  }
   for (const correlation of ordered) {
     const spec = correlation.correlation;
-    for (const input of inputs.get(correlation.id)!) for (const field of [...spec.groupBy, ...(spec.field ? [spec.field] : [])]) fields.slot(correlationFieldPath(spec, input, field));
+    for (const input of inputs.get(correlation.id)!) for (const field of [...spec.groupBy, ...(spec.field ? [spec.field] : [])]) shown.add(correlationFieldPath(spec, input, field));
   }
-  return new Ruleset({ rules: kept, correlations: ordered, fields, inputs, consumers });
+  // A field inside a shown object travels with the object.
+  const shownFields = [...shown].filter((path) => !SHOWN_OBJECTS.some((object) => path.startsWith(`${object}.`)));
+  for (const path of shown) fields.slot(path);
+  return new Ruleset({ rules: kept, correlations: ordered, fields, shownFields, inputs, consumers });
 }
 
 function resolveInputs(rule: CorrelationRule, byRef: ReadonlyMap<string, SigmaRule>, problems: RuleProblem[]): SigmaRule[] | undefined {
