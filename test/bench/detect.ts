@@ -24,7 +24,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
 import { partitionForKey } from '@vigil/bus';
-import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, loadRules, type Ruleset } from '@vigil/engine';
+import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, loadRules, splitHitBundle, type Ruleset } from '@vigil/engine';
 import { BatchSigner, BatchVerifier, createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from '@vigil/provenance';
 import { compressSignedBatch, type EcsEvent } from '@vigil/schema';
 import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
@@ -123,7 +123,7 @@ function detect(engine: PartitionedDetection, texts: readonly string[]): number 
     }
     routed = [];
     for (const [partition, values] of partitions) {
-      const applied = engine.apply(partition, values);
+      const applied = engine.apply(partition, values.flatMap(splitHitBundle));
       alerts += applied.alerts.length;
       routed.push(...applied.forward);
     }

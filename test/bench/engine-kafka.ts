@@ -7,14 +7,15 @@
  * every hit. Reported: events per CPU-second of the engine process (all its threads, from
  * /proc), the wall-clock rate, and the cores it used. Prints one JSON line at the end.
  *
- *   node test/bench/engine-kafka.ts [--events 400000] [--brokers host:port]
+ *   node test/bench/engine-kafka.ts [--events 400000] [--brokers host:port] [--cpu-prof DIR]
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaBus } from '@vigil/bus';
 import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
 import { BatchSigner, createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from '@vigil/provenance';
@@ -27,7 +28,7 @@ import { generateMix } from './lines.ts';
 import { describeMachine } from './machine.ts';
 import { sampleProcess } from './proc.ts';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '400000' }, brokers: { type: 'string' } } });
+const { values } = parseArgs({ options: { events: { type: 'string', default: '400000' }, brokers: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
 const EVENTS = Number(values.events);
 const BATCH_EVENTS = 2_000;
 const EDGES = ['edge-a', 'edge-b', 'edge-c', 'edge-d'];
@@ -65,6 +66,7 @@ async function metric(url: string, name: string): Promise<number> {
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-engine-'));
 let kafka: DedicatedKafka | undefined;
+let engineProcess: ChildProcess | undefined;
 try {
   const brokers = values.brokers ?? (kafka = await startDedicatedKafka(join(dir, 'kafka'))).brokers;
   console.log(`machine: ${describeMachine()}`);
@@ -76,7 +78,7 @@ try {
   const configPath = join(dir, 'config.json');
   writeFileSync(configPath, JSON.stringify({ dataDir: join(dir, 'data'), caCertificatePath: caPath, bus: { kind: 'kafka', kafka: { brokers: brokers.split(',') } }, engine: { ops: { host: '127.0.0.1', port: opsPort } } }));
   const env: NodeJS.ProcessEnv = { ...process.env, ...VIGIL_NODE_ENV, VIGIL_CONFIG: configPath, VIGIL_LOG_LEVEL: 'warn', VIGIL_KAFKA_BROKERS: '', VIGIL_OPENSEARCH_URL: '' };
-  const child = spawn(process.execPath, [...VIGIL_NODE_FLAGS, join(REPO_ROOT, 'packages/cli/src/main.ts'), 'engine'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = (engineProcess = spawn(process.execPath, [...VIGIL_NODE_FLAGS, ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []), join(REPO_ROOT, 'packages/cli/src/main.ts'), 'engine'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
@@ -93,25 +95,29 @@ try {
   const producer = bus.createProducer();
   for (const message of messages) await producer.send(TOPICS.events, [message]);
   await producer.close();
-  let hits = -1;
-  let steadySince = performance.now();
+  // Done when every event is matched and stage two has applied every message of the hits topic.
+  const kafkaAdmin = new Kafka({ clientId: 'bench-engine-watch', brokers: brokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  await kafkaAdmin.connect();
   let last = before;
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     if (child.exitCode !== null) throw new Error(`vigil engine exited:\n${output}`);
     const processed = await metric(metricsUrl, 'vigil_engine_events_processed_total');
-    const applied = await metric(metricsUrl, 'vigil_engine_hits_applied_total');
-    if (applied !== hits) {
-      hits = applied;
-      steadySince = performance.now();
-      last = sampleProcess(child.pid!);
+    const applied = await metric(metricsUrl, 'vigil_engine_hit_messages_total');
+    last = sampleProcess(child.pid!);
+    if (processed >= EVENTS) {
+      const published = (await kafkaAdmin.fetchTopicOffsets(TOPICS.hits)).reduce((sum, { high }) => sum + Number(high), 0);
+      if (applied >= published) break;
     }
-    if (processed >= EVENTS && performance.now() - steadySince >= 2_000) break;
-    if (performance.now() - before.atMs > 600_000) throw new Error(`the engine did not finish within 10 minutes (${processed} events processed):\n${output}`);
+    if (last.atMs - before.atMs > 600_000) throw new Error(`the engine did not finish within 10 minutes (${processed} events processed, ${applied} hit messages applied):\n${output}`);
   }
+  await kafkaAdmin.disconnect();
+  const hits = await metric(metricsUrl, 'vigil_engine_hits_applied_total');
   const cpuSeconds = last.cpuSeconds - before.cpuSeconds;
   const wallSeconds = (last.atMs - before.atMs) / 1000;
   const alerts = await metric(metricsUrl, 'vigil_engine_alerts_published_total');
+  const failedBatches = await metric(metricsUrl, 'vigil_bus_handler_errors_total');
+  if (failedBatches > 0) throw new Error(`${failedBatches} engine batches failed and were retried:\n${output}`);
   const result = {
     case: 'engine-kafka',
     events: EVENTS,
@@ -122,13 +128,14 @@ try {
     cores: Math.round((cpuSeconds / wallSeconds) * 100) / 100,
     rssPeakMb: Math.round(last.peakRssBytes / 2 ** 20),
   };
-  console.log(`engine from Kafka: ${EVENTS} events, ${hits} hits applied, ${alerts} alerts published`);
+  console.log(`engine from Kafka: ${EVENTS} events, ${hits} hit records applied, ${alerts} alerts published`);
   console.log(`  ${result.eventsPerCpuSecond} events per CPU-second of the engine process; ${result.eventsPerSecond} events/s wall clock on ${result.cores} cores; peak RSS ${result.rssPeakMb} MB`);
   child.kill('SIGTERM');
   await once(child, 'exit');
   await bus.close();
   console.log(JSON.stringify(result));
 } finally {
+  if (engineProcess && engineProcess.exitCode === null) engineProcess.kill('SIGKILL');
   kafka?.stop();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -107,6 +107,8 @@ export interface Bus {
   ensureTopics(specs: TopicSpec[]): Promise<void>;
   createProducer(): BusProducer;
   createConsumer(options: ConsumerOptions): BusConsumer;
+  /** How many partitions a topic has; VIGIL_ERR_BUS_UNKNOWN_TOPIC when it does not exist. */
+  partitionCount(topic: string): Promise<number>;
   /** The committed offset (next offset to read) of a group for a topic-partition, or null. */
   committedOffset(groupId: string, topic: string, partition: number): Promise<string | null>;
   close(): Promise<void>;

@@ -67,9 +67,9 @@ export const engineConfigSchema = z
       .number()
       .int()
       .min(100)
-      .default(5_000)
+      .default(30_000)
       .describe(
-        'How often the state of each hits partition (correlation windows, alerts) is checkpointed to the data directory; a restart restores it and replays the hits after it, continuing open windows.',
+        'How often the state of each hits partition (correlation windows, alerts) is checkpointed to the data directory; a restart restores it and replays the hits after it, continuing open windows. Each checkpoint writes the whole state of the partition: shorter means less to replay after a crash, and more writing.',
       ),
   })
   .strict();

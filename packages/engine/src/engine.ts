@@ -10,6 +10,8 @@ import type { AlertChange } from './alerts/alert-tracker.ts';
 import { ProvenanceAlerts } from './provenance-alerts.ts';
 import { HitStage } from './partitioned/hit-stage.ts';
 import type { PartitionedDetection } from './partitioned/partitioned-detection.ts';
+import type { ChangedAlert } from './partitioned/partition-state.ts';
+import { bundleByPartition } from './partitioned/hit-record.ts';
 
 export interface EngineDeps {
   bus: Bus;
@@ -52,19 +54,13 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
   const eventsProcessed = metrics.counter('vigil_engine_events_processed_total', 'Events run through detection.');
   const badEvents = metrics.counter('vigil_engine_events_invalid_total', 'Events inside verified batches that were not JSON objects.');
   const alertsPublished = metrics.counter('vigil_engine_alerts_published_total', 'Alert creations and updates published to vigil.alerts.');
-  const hitStage = new HitStage({
-    detection,
-    producer,
-    state,
-    topics,
-    checkpointIntervalMs: config.checkpointIntervalMs,
-    metrics,
-    logger,
-    published: (alerts) => {
-      alertsPublished.inc(alerts.length);
-      for (const { alert, change } of alerts) deps.notifier?.notify(alert, change);
-    },
-  });
+  const published = (alerts: readonly ChangedAlert[]) => {
+    alertsPublished.inc(alerts.length);
+    for (const { alert, change } of alerts) deps.notifier?.notify(alert, change);
+  };
+  // Known once the engine starts (the hits topic's partition count).
+  let hitStage: HitStage | undefined;
+  let hitPartitions = 0;
   let consumers: BusConsumer[] = [];
 
   function restoreSequences(): void {
@@ -139,7 +135,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
       batchesVerified.inc();
       detect(verified, hits);
     }
-    if (hits.length > 0) await producer.send(topics.hits, hits);
+    if (hits.length > 0) await producer.send(topics.hits, bundleByPartition(hits, hitPartitions));
     if (pending.size > 0) {
       await producer.send(
         topics.alerts,
@@ -156,12 +152,14 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
     name: 'engine',
     async start() {
       restoreSequences();
+      hitPartitions = await bus.partitionCount(topics.hits);
+      const stage = (hitStage = new HitStage({ detection, producer, state, topics, hitPartitions, checkpointIntervalMs: config.checkpointIntervalMs, metrics, logger, published }));
       const onError = (error: unknown, failed: BusBatch, attempt: number) => {
         if (logOnce.shouldLog(`retry:${failed.topic}`)) logger.warn({ topic: failed.topic, partition: failed.partition, attempt, err: describeError(error) }, 'engine batch failed; retrying');
       };
       const hits = bus.createConsumer({ groupId: config.hitsGroupId, topics: [topics.hits], maxBatchSize: config.maxHitMessages, onError });
       consumers.push(hits);
-      await hits.run((batch) => hitStage.handle(batch));
+      await hits.run((batch) => stage.handle(batch));
       const events = bus.createConsumer({ groupId: config.groupId, topics: [topics.events], maxBatchSize: config.maxBatchMessages, onError });
       consumers.push(events);
       await events.run(handleEvents);
@@ -170,7 +168,7 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
       // Matching stops first; the hits it published wait in their topic for the next start.
       for (const consumer of consumers.reverse()) await consumer.stop();
       consumers = [];
-      hitStage.checkpointAll();
+      hitStage?.checkpointAll();
     },
   };
 }

@@ -61,11 +61,14 @@ export function runBusContract(name: string, factory: () => Promise<BusUnderTest
       const topic = uniqueName('topics');
       await bus.ensureTopics([{ name: topic, partitions: 3, replicationFactor: 1 }]);
       await bus.ensureTopics([{ name: topic, partitions: 1, replicationFactor: 1 }]);
+      // The second spec changes nothing: the topic keeps its three partitions.
+      expect(await bus.partitionCount(topic)).toBe(3);
       const producer = bus.createProducer();
       await producer.send(topic, [{ value: 'still three partitions', partition: 2 }]);
 
       const missing = uniqueName('missing');
       await expect(producer.send(missing, [{ value: 'lost?' }])).rejects.toMatchObject({ code: 'VIGIL_ERR_BUS_UNKNOWN_TOPIC' });
+      await expect(bus.partitionCount(missing)).rejects.toMatchObject({ code: 'VIGIL_ERR_BUS_UNKNOWN_TOPIC' });
       // Had the send auto-created it, the topic would have one partition and partition 1 would not exist.
       await bus.ensureTopics([{ name: missing, partitions: 2, replicationFactor: 1 }]);
       await producer.send(missing, [{ value: 'now it exists', partition: 1 }]);

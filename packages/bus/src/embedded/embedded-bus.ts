@@ -114,6 +114,13 @@ export class EmbeddedBus implements Bus {
     );
   }
 
+  async partitionCount(topic: string): Promise<number> {
+    this.#assertOpen();
+    const stored = this.#topic(topic);
+    if (!stored) throw busErrors.create('VIGIL_ERR_BUS_UNKNOWN_TOPIC', { topic });
+    return stored.partitions;
+  }
+
   async committedOffset(groupId: string, topic: string, partition: number): Promise<string | null> {
     this.#assertOpen();
     const offset = this.#store.committed(groupId, topic, partition);

@@ -121,6 +121,11 @@ export class KafkaBus implements Bus {
     );
   }
 
+  async partitionCount(topic: string): Promise<number> {
+    this.#assertOpen();
+    return this.#catalog.require(topic);
+  }
+
   async committedOffset(groupId: string, topic: string, partition: number): Promise<string | null> {
     this.#assertOpen();
     if ((await this.#catalog.partitions(topic)) === undefined) return null;

@@ -1,3 +1,4 @@
+import { partitionForKey, type OutgoingMessage } from '@vigil/bus';
 import { isUnsafeKey } from '@vigil/schema';
 import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
 
@@ -49,22 +50,67 @@ export interface CorrelationDestination {
   readonly key: string | number | null;
 }
 
-/** The message value of a record about the event `eventText`. */
+/** The most characters of records in one hits-topic message, well under the bus's message size limit (1 MB by default). */
+export const MAX_BUNDLE_CHARS = 256 * 1024;
+
+/**
+ * Hits-topic messages from keyed records: per partition the keys fall in (Kafka's partitioner),
+ * messages holding those records in order, one per two lines, each at most MAX_BUNDLE_CHARS
+ * (a record larger than that travels alone). A batch's thousand hits travel as a few messages,
+ * and every key still reaches the same partition.
+ */
+export function bundleByPartition(records: readonly OutgoingMessage[], partitions: number, maxChars = MAX_BUNDLE_CHARS): OutgoingMessage[] {
+  const open = new Map<number, { texts: string[]; chars: number }>();
+  const out: OutgoingMessage[] = [];
+  const close = (partition: number, bundle: { texts: string[] }) => out.push({ partition, value: bundle.texts.join('\n') });
+  for (const { key, value } of records) {
+    const partition = partitionForKey(typeof key === 'string' ? Buffer.from(key) : (key ?? Buffer.alloc(0)), partitions);
+    const text = typeof value === 'string' ? value : value.toString('utf8');
+    let bundle = open.get(partition);
+    if (bundle && bundle.chars + text.length > maxChars) {
+      close(partition, bundle);
+      bundle = undefined;
+    }
+    if (bundle) {
+      bundle.texts.push(text);
+      bundle.chars += text.length + 1;
+    } else {
+      open.set(partition, { texts: [text], chars: text.length });
+    }
+  }
+  for (const [partition, bundle] of open) close(partition, bundle);
+  return out;
+}
+
+/** The message value of a record about an event shown as `eventText` (one line of JSON). */
 export function encodeHitRecord(record: HitRecord, eventText: string): string {
   return `${JSON.stringify(record)}\n${eventText}`;
 }
 
-/** A record and its event's text, from a message value; undefined when the value is not one. */
-export function decodeHitRecord(value: string): { record: HitRecord; eventText: string } | undefined {
-  const newline = value.indexOf('\n');
-  if (newline < 0) return undefined;
+/** A record as it stands in a bundle: its header line and its shown-event line (absent when the bundle is cut off). */
+export interface HitLines {
+  readonly header: string;
+  readonly shown: string | undefined;
+}
+
+/** The records of a bundle (a single record is a bundle of one). */
+export function splitHitBundle(value: string): HitLines[] {
+  const lines = value.split('\n');
+  const records: HitLines[] = [];
+  for (let i = 0; i < lines.length; i += 2) records.push({ header: lines[i]!, shown: lines[i + 1] });
+  return records;
+}
+
+/** A record and its event's shown text; undefined when the lines are not one. */
+export function decodeHitRecord({ header, shown }: HitLines): { record: HitRecord; eventText: string } | undefined {
+  if (shown === undefined) return undefined;
   let record: unknown;
   try {
-    record = JSON.parse(value.slice(0, newline));
+    record = JSON.parse(header);
   } catch {
     return undefined;
   }
-  return isHitRecord(record) ? { record, eventText: value.slice(newline + 1) } : undefined;
+  return isHitRecord(record) ? { record, eventText: shown } : undefined;
 }
 
 function isHitRecord(value: unknown): value is HitRecord {

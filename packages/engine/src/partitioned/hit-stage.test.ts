@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BusMessage, BusProducer, OutgoingMessage } from '@vigil/bus';
+import { partitionForKey, type BusMessage, type BusProducer, type OutgoingMessage } from '@vigil/bus';
 import { Metrics, silentLogger } from '@vigil/runtime';
 import { TOPICS, type EcsEvent } from '@vigil/schema';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EngineStateFiles } from '../engine-state.ts';
 import { parseRuleSources } from '../sigma/loader.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
-import { decodeHitRecord } from './hit-record.ts';
+import { bundleByPartition, decodeHitRecord, splitHitBundle } from './hit-record.ts';
 import { HitStage } from './hit-stage.ts';
 import { PartitionedDetection } from './partitioned-detection.ts';
 import { ShownEvent } from './shown-event.ts';
@@ -56,7 +56,7 @@ class RecordingProducer implements BusProducer {
   firings(): { events: number; shown: unknown }[] {
     return this.sent
       .filter(({ topic }) => topic === TOPICS.hits)
-      .flatMap(({ messages }) => messages.map((message) => decodeHitRecord(message.value as string)!))
+      .flatMap(({ messages }) => messages.flatMap((message) => splitHitBundle(message.value as string).map((lines) => decodeHitRecord(lines)!)))
       .map(({ record, eventText }) => ({ events: record.n, shown: JSON.parse(eventText) }));
   }
 }
@@ -92,6 +92,7 @@ describe('the hits stage', () => {
       producer,
       state: new EngineStateFiles(dir),
       topics: { hits: TOPICS.hits, alerts: TOPICS.alerts },
+      hitPartitions: 1,
       checkpointIntervalMs,
       metrics: new Metrics({ defaultMetrics: false }),
       logger: silentLogger(),
@@ -149,6 +150,7 @@ describe('the hits stage', () => {
       producer,
       state: new EngineStateFiles(dir),
       topics: { hits: TOPICS.hits, alerts: TOPICS.alerts },
+      hitPartitions: 1,
       checkpointIntervalMs: 60_000,
       metrics,
       logger: silentLogger(),
@@ -165,9 +167,28 @@ describe('the hits stage', () => {
 describe('hit records and shown events', () => {
   it('refuses what is not a hit record', () => {
     for (const value of ['', 'no newline', '{"v":2}\n{}', '[]\n{}', '{"v":1,"t":1,"f":1,"ev":"e","ids":[1],"n":1,"hits":[]}\n{}', '{"v":1,"t":1,"f":1,"ev":"e","ids":[],"n":1,"hits":[{"rule":"r","g":{},"to":[{"kind":"correlation"}]}]}\n{}']) {
-      expect(decodeHitRecord(value)).toBeUndefined();
+      for (const lines of splitHitBundle(value)) expect(decodeHitRecord(lines)).toBeUndefined();
     }
-    expect(decodeHitRecord('{"v":1,"t":1,"f":1,"ev":"e","ids":[],"n":1,"hits":[{"rule":"r","g":{},"to":[{"kind":"alert"}]}]}\n{"a":1}')?.eventText).toBe('{"a":1}');
+    expect(decodeHitRecord(splitHitBundle('{"v":1,"t":1,"f":1,"ev":"e","ids":[],"n":1,"hits":[{"rule":"r","g":{},"to":[{"kind":"alert"}]}]}\n{"a":1}')[0]!)?.eventText).toBe('{"a":1}');
+  });
+
+  it('bundles records by the partition of their keys, in order, and splits the bundles back', () => {
+    const records = Array.from({ length: 40 }, (_, i) => ({ key: `10.0.0.${i % 7}`, value: `{"h":${i}}\n{"s":${i}}` }));
+    const bundles = bundleByPartition(records, 4);
+    expect(bundles.length).toBeGreaterThan(1);
+    for (const bundle of bundles) {
+      const inside = splitHitBundle(bundle.value as string).map(({ header, shown }) => `${header}\n${shown}`);
+      const expected = records.filter(({ key }) => partitionForKey(Buffer.from(key), 4) === bundle.partition).map(({ value }) => value);
+      expect(inside).toEqual(expected);
+    }
+    expect(splitHitBundle('{"h":1}')).toEqual([{ header: '{"h":1}', shown: undefined }]);
+    // Small bundles: still every record once, in order per partition.
+    const small = bundleByPartition(records, 4, 40);
+    expect(small.length).toBeGreaterThan(bundles.length);
+    for (const partition of [0, 1, 2, 3]) {
+      const inside = small.filter((bundle) => bundle.partition === partition).flatMap((bundle) => splitHitBundle(bundle.value as string).map(({ header, shown }) => `${header}\n${shown}`));
+      expect(inside).toEqual(records.filter(({ key }) => partitionForKey(Buffer.from(key), 4) === partition).map(({ value }) => value));
+    }
   });
 
   it('writes the shown fields of an event from their JSON, nested, leaving out the absent ones', () => {

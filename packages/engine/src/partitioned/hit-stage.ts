@@ -4,12 +4,15 @@ import type { EngineStateFiles } from '../engine-state.ts';
 import { engineErrors } from '../errors.ts';
 import type { PartitionedDetection } from './partitioned-detection.ts';
 import type { ChangedAlert } from './partition-state.ts';
+import { bundleByPartition, splitHitBundle, type HitLines } from './hit-record.ts';
 
 export interface HitStageDeps {
   detection: PartitionedDetection;
   producer: BusProducer;
   state: EngineStateFiles;
   topics: { hits: string; alerts: string };
+  /** Partitions of the hits topic: correlation firings are sent on to their groups' partitions. */
+  hitPartitions: number;
   checkpointIntervalMs: number;
   metrics: Metrics;
   logger: Logger;
@@ -53,6 +56,7 @@ export class HitStage {
   readonly #deps: HitStageDeps;
   readonly #progress = new Map<number, Progress>();
   readonly #logOnce = new OncePerInterval();
+  readonly #messages;
   readonly #hitsApplied;
   readonly #hitsRejected;
   readonly #stateBehind;
@@ -60,8 +64,9 @@ export class HitStage {
 
   constructor(deps: HitStageDeps) {
     this.#deps = deps;
-    this.#hitsApplied = deps.metrics.counter('vigil_engine_hits_applied_total', 'Hits-topic messages applied to correlation and alert state.');
-    this.#hitsRejected = deps.metrics.counter('vigil_engine_hits_rejected_total', 'Hits-topic messages that could not be applied (sent to the DLQ).');
+    this.#messages = deps.metrics.counter('vigil_engine_hit_messages_total', 'Hits-topic messages (bundles of hit records) applied.');
+    this.#hitsApplied = deps.metrics.counter('vigil_engine_hits_applied_total', 'Hit records (the hits of one event for one partition) applied to correlation and alert state.');
+    this.#hitsRejected = deps.metrics.counter('vigil_engine_hits_rejected_total', 'Hit records that could not be applied (their message goes to the DLQ).');
     this.#stateBehind = deps.metrics.counter('vigil_engine_state_behind_total', 'Hits partitions resumed past the offset their checkpoint covers (hits missing from state).');
     this.#checkpoints = deps.metrics.counter('vigil_engine_state_checkpoints_total', 'Hits-partition state checkpoints written.');
   }
@@ -76,13 +81,30 @@ export class HitStage {
     if (progress.unsent) await this.#publish(progress);
     const fresh = messages.filter((message) => BigInt(message.offset) >= progress.applied);
     if (fresh.length > 0) {
-      const applied = this.#deps.detection.apply(
-        partition,
-        fresh.map((message) => message.value.toString('utf8')),
-      );
+      // Each message is a bundle of records; a refused record sends its message to the DLQ (its other records are applied).
+      const records: HitLines[] = [];
+      const messageOf: BusMessage[] = [];
+      for (const message of fresh) {
+        for (const record of splitHitBundle(message.value.toString('utf8'))) {
+          records.push(record);
+          messageOf.push(message);
+        }
+      }
+      const applied = this.#deps.detection.apply(partition, records);
+      const rejected = new Map<BusMessage, string[]>();
+      for (const { index, reason } of applied.rejected) {
+        const message = messageOf[index]!;
+        rejected.set(message, [...(rejected.get(message) ?? []), `record ${index - messageOf.indexOf(message)}: ${reason}`]);
+      }
       progress.applied = BigInt(fresh.at(-1)!.offset) + 1n;
-      progress.unsent = { alerts: applied.alerts, forward: applied.forward, rejected: applied.rejected.map(({ index, reason }) => ({ message: fresh[index]!, reason })) };
-      this.#hitsApplied.inc(fresh.length - applied.rejected.length);
+      progress.unsent = {
+        alerts: applied.alerts,
+        forward: bundleByPartition(applied.forward, this.#deps.hitPartitions),
+        rejected: [...rejected].map(([message, reasons]) => ({ message, reason: reasons.join('; ') })),
+      };
+      this.#messages.inc(fresh.length);
+      this.#hitsApplied.inc(records.length - applied.rejected.length);
+      this.#hitsRejected.inc(applied.rejected.length);
       await this.#publish(progress);
     }
     if (Date.now() - progress.checkpointedAt >= this.#deps.checkpointIntervalMs) this.#checkpoint(partition, progress);
@@ -104,7 +126,6 @@ export class HitStage {
       const error = engineErrors.create('VIGIL_ERR_ENGINE_BAD_HIT', { reason });
       if (this.#logOnce.shouldLog(error.code)) this.#deps.logger.warn({ code: error.code, partition: message.partition, offset: message.offset }, error.message);
       await sendToDlq(producer, message, error, 'engine');
-      this.#hitsRejected.inc();
     }
     progress.unsent = undefined;
     this.#deps.published(alerts);

@@ -5,6 +5,7 @@ import { DetectionEngine } from '../alerts/detection-engine.ts';
 import { BUILTIN_RULES_DIR } from '../detection-setup.ts';
 import { loadRules } from '../sigma/loader.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
+import { splitHitBundle } from './hit-record.ts';
 import { PartitionedDetection } from './partitioned-detection.ts';
 import { HOSTS, T0, alertSummary as summary, sshdAttackTraffic as traffic } from './test-fixtures.ts';
 
@@ -28,7 +29,7 @@ function run(ruleset: Ruleset, instances: { hosts: number[]; partitions: number[
         for (const partition of partitions) {
           const values = queues[partition]!.splice(0);
           if (values.length === 0) continue;
-          const applied = engines[index]!.apply(partition, values);
+          const applied = engines[index]!.apply(partition, values.flatMap(splitHitBundle));
           expect(applied.rejected).toEqual([]);
           for (const { alert } of applied.alerts) alerts.set(alert.id, alert);
           publish(applied.forward);

@@ -5,7 +5,7 @@ import type { DetectionSnapshot } from '../alerts/snapshot.ts';
 import { Correlator } from '../correlation/correlator.ts';
 import type { NotAnEventError } from '../sigma/event-context.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
-import { decodeHitRecord } from './hit-record.ts';
+import { decodeHitRecord, type HitLines } from './hit-record.ts';
 import { HitRouter } from './hit-router.ts';
 import { PartitionState, pendingDocuments, type ChangedAlert, type PendingAlert } from './partition-state.ts';
 
@@ -79,14 +79,14 @@ export class PartitionedDetection {
     return routed;
   }
 
-  /** Stage two: applies one partition's hit messages, in offset order. */
-  apply(partition: number, values: readonly string[]): AppliedHits {
+  /** Stage two: applies one partition's hit records (`splitHitBundle` of its messages), in offset order. */
+  apply(partition: number, records: readonly HitLines[]): AppliedHits {
     const state = this.#state(partition);
     const changed = new Map<string, PendingAlert>();
     const forward: OutgoingMessage[] = [];
     const rejected: { index: number; reason: string }[] = [];
-    values.forEach((value, index) => {
-      const decoded = decodeHitRecord(value);
+    records.forEach((lines, index) => {
+      const decoded = decodeHitRecord(lines);
       if (!decoded) {
         rejected.push({ index, reason: 'not a hit record' });
       } else if (!state.apply(decoded.record, decoded.eventText, changed, forward)) {
