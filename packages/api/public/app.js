@@ -10,7 +10,7 @@ const TOKEN_KEY = 'vigil.token';
 /**
  * @typedef {{ code: string, message: string, details?: unknown }} ApiErrorBody
  * @typedef {{ id: string, message: string, rule: { id: string, name: string }, threat?: { technique?: { id: string[], name?: string[] } },
- *   vigil: { alert: { severity: string, status: string, assignee: string | null, count: number, first_seen: string, last_seen: string,
+ *   vigil: { alert: { severity: string, status: string, resolution?: string | null, assignee: string | null, count: number, first_seen: string, last_seen: string,
  *   event_ids: string[], history: { at: string, actor: string, field: string, from: string | null, to: string | null }[] } } }} Alert
  * @typedef {Record<string, any>} EcsEvent
  * @typedef {{ kind: string, name: string, role: string }} WhoAmI
@@ -210,7 +210,7 @@ function renderAlerts(alerts, total) {
     const buttons = el('div', undefined, { class: 'actions' });
     buttons.append(
       triageButton(alert, 'Acknowledge', 'alert-ack', 'acknowledged', info.status !== 'open'),
-      triageButton(alert, 'Close', 'alert-close', 'closed', info.status === 'closed'),
+      closeSelect(alert, info.status === 'closed'),
     );
     actions.append(buttons);
     row.append(actions);
@@ -230,17 +230,51 @@ function triageButton(alert, label, testId, status, done) {
   button.addEventListener('click', async (event) => {
     event.stopPropagation();
     button.disabled = true;
-    try {
-      await api(`/api/v1/alerts/${encodeURIComponent(alert.id)}`, { method: 'PATCH', body: { status } });
-      byId('alerts-error').textContent = '';
-      await loadAlerts();
-      if (state.selectedAlertId === alert.id) await showAlert(alert.id);
-    } catch (error) {
-      byId('alerts-error').textContent = messageOf(error);
-      button.disabled = false;
-    }
+    if (!(await patchAlert(alert, { status }))) button.disabled = false;
   });
   return button;
+}
+
+/** Why an alert may be closed (the API's resolutions), as the close menu offers them. */
+const RESOLUTIONS = [
+  ['true_positive', 'True positive'],
+  ['benign_positive', 'Benign (expected activity)'],
+  ['false_positive', 'False positive'],
+  ['duplicate', 'Duplicate'],
+];
+
+/** Closing an alert asks why: a menu of resolutions. @param {Alert} alert @param {boolean} done */
+function closeSelect(alert, done) {
+  const select = /** @type {HTMLSelectElement} */ (el('select', undefined, { 'data-testid': 'alert-close', 'aria-label': 'Close as' }));
+  const prompt = /** @type {HTMLOptionElement} */ (el('option', 'Close as…', { value: '' }));
+  prompt.disabled = true;
+  prompt.selected = true;
+  select.append(prompt, ...RESOLUTIONS.map(([value, label]) => el('option', label, { value })));
+  select.disabled = done || !canTriage();
+  if (!canTriage()) select.title = 'Your role may not change alerts';
+  select.addEventListener('click', (event) => event.stopPropagation());
+  select.addEventListener('change', async () => {
+    select.disabled = true;
+    if (!(await patchAlert(alert, { status: 'closed', resolution: select.value }))) {
+      select.disabled = false;
+      select.value = '';
+    }
+  });
+  return select;
+}
+
+/** Sends a triage change and shows the result; false when it failed (the error is shown). @param {Alert} alert @param {object} body */
+async function patchAlert(alert, body) {
+  try {
+    await api(`/api/v1/alerts/${encodeURIComponent(alert.id)}`, { method: 'PATCH', body });
+    byId('alerts-error').textContent = '';
+    await loadAlerts();
+    if (state.selectedAlertId === alert.id) await showAlert(alert.id);
+    return true;
+  } catch (error) {
+    byId('alerts-error').textContent = messageOf(error);
+    return false;
+  }
 }
 
 /** @param {string} id */
@@ -263,7 +297,7 @@ function renderDetail(alert, events) {
   const fields = [
     ['Rule', `${alert.rule.name} (${alert.rule.id})`],
     ['Severity', info.severity],
-    ['Status', info.status],
+    ['Status', info.resolution ? `${info.status} (${RESOLUTIONS.find(([value]) => value === info.resolution)?.[1] ?? info.resolution})` : info.status],
     ['Assignee', info.assignee ?? '—'],
     ['Count', String(info.count)],
     ['First seen', formatTime(info.first_seen)],

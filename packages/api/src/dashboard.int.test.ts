@@ -56,8 +56,10 @@ describe('dashboard', () => {
     await bruteForce.getByTestId('alert-ack').click();
     await expect.poll(() => bruteForce.getByTestId('alert-status').textContent()).toBe('acknowledged');
     expect((await api.store.getAlert('alert-ssh-bruteforce-203.0.113.50'))?.vigil.alert.history.at(-1)).toMatchObject({ actor: 'alice', to: 'acknowledged' });
-    await bruteForce.getByTestId('alert-close').click();
+    // Closing asks why.
+    await bruteForce.getByTestId('alert-close').selectOption('true_positive');
     await expect.poll(() => bruteForce.getByTestId('alert-status').textContent()).toBe('closed');
+    expect((await api.store.getAlert('alert-ssh-bruteforce-203.0.113.50'))?.vigil.alert).toMatchObject({ status: 'closed', resolution: 'true_positive' });
 
     const probe = rows.filter({ hasText: 'XSS probe' });
     expect(await probe.getByTestId('alert-message').textContent()).toBe('Script tag in URL from 198.51.100.23: <script>alert(1)</script>');

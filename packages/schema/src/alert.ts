@@ -11,6 +11,15 @@ import { date, fieldSet, float, ip, ips, keyword, keywordMap, keywords, long, te
 export const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
 export const ALERT_SEVERITIES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
 export type AlertStatus = (typeof ALERT_STATUSES)[number];
+
+/**
+ * Why an alert was closed: a real attack (`true_positive`), real but expected or harmless
+ * activity (`benign_positive`), the rule fired on something it should not have
+ * (`false_positive`), or another alert already covers it (`duplicate`).
+ */
+export const ALERT_RESOLUTIONS = ['true_positive', 'benign_positive', 'false_positive', 'duplicate'] as const;
+
+export type AlertResolution = (typeof ALERT_RESOLUTIONS)[number];
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
 
 /** ECS `event.severity` numbers for each Sigma level (the scale Elastic's detection engine uses). */
@@ -81,6 +90,8 @@ export const alertSchema = z
           .object({
             severity: z.enum(ALERT_SEVERITIES),
             status: z.enum(ALERT_STATUSES),
+            /** Why a closed alert was closed; cleared when it is reopened. */
+            resolution: z.enum(ALERT_RESOLUTIONS).nullable().optional(),
             assignee: keyword().nullable(),
             dedup_key: keyword(),
             /** The group-by values that identify this alert's subject (e.g. the attacking source.ip). */

@@ -3,8 +3,8 @@ import type { AlertPatch } from './store.ts';
 
 /**
  * Merges an engine update into a stored alert. Engine-owned fields (count, last seen, event
- * ids, severity, risk) move forward; analyst-owned fields (status, assignee, comments,
- * history) stay as the analyst left them. Both stores use this one function.
+ * ids, severity, risk) move forward; analyst-owned fields (status, resolution, assignee,
+ * comments, history) stay as the analyst left them. Both stores use this one function.
  */
 export function mergeAlert(stored: Alert, update: Alert): Alert {
   const storedAlert = stored.vigil.alert;
@@ -18,6 +18,7 @@ export function mergeAlert(stored: Alert, update: Alert): Alert {
       alert: {
         ...updateAlert,
         status: storedAlert.status,
+        ...(storedAlert.resolution !== undefined && { resolution: storedAlert.resolution }),
         assignee: storedAlert.assignee,
         comments: storedAlert.comments,
         history: storedAlert.history,
@@ -39,6 +40,12 @@ export function applyAlertPatch(alert: Alert, patch: AlertPatch, actor: string, 
   if (patch.status !== undefined && patch.status !== current.status) {
     history.push({ at, actor, field: 'status', from: current.status, to: patch.status });
     next.status = patch.status;
+  }
+  // A closed alert carries why; reopening it clears the reason.
+  const resolution = next.status === 'closed' ? (patch.resolution ?? current.resolution ?? null) : null;
+  if (resolution !== (current.resolution ?? null)) {
+    history.push({ at, actor, field: 'resolution', from: current.resolution ?? null, to: resolution });
+    next.resolution = resolution;
   }
   if (patch.assignee !== undefined && patch.assignee !== current.assignee) {
     history.push({ at, actor, field: 'assignee', from: current.assignee, to: patch.assignee });

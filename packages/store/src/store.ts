@@ -1,4 +1,4 @@
-import type { Alert, AlertSeverity, AlertStatus, EcsEvent } from '@vigil/schema';
+import type { Alert, AlertResolution, AlertSeverity, AlertStatus, EcsEvent } from '@vigil/schema';
 
 /**
  * The store seam. Two implementations: SQLite (embedded, `node:sqlite` with FTS5) and
@@ -58,6 +58,8 @@ export interface AlertSearchResult {
 /** An analyst's change to an alert. */
 export interface AlertPatch {
   status?: AlertStatus;
+  /** Why the alert is closed; goes with `status: 'closed'` (reopening clears it). */
+  resolution?: AlertResolution;
   assignee?: string | null;
   comment?: string;
 }

@@ -63,7 +63,7 @@ describe('GET /api/v1/openapi.json', () => {
     expect(alert.get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
     const patch = alert.patch.requestBody.content['application/json'].schema;
     expect(patch.properties.status.enum).toEqual(['open', 'acknowledged', 'closed']);
-    expect(Object.keys(patch.properties)).toEqual(['status', 'assignee', 'comment']);
+    expect(Object.keys(patch.properties)).toEqual(['status', 'resolution', 'assignee', 'comment']);
 
     const login = doc.paths['/api/v1/auth/login'].post.requestBody.content['application/json'].schema;
     expect(login.required).toEqual(['username', 'password']);

@@ -79,18 +79,40 @@ describe('PATCH /api/v1/alerts/:id', () => {
   });
 
   it('a viewer may not change alerts', async () => {
-    const response = await api.server.app.inject({ method: 'PATCH', url: `/api/v1/alerts/${BRUTE_FORCE}`, headers: bearer(viewer), payload: { status: 'closed' } });
+    const response = await api.server.app.inject({ method: 'PATCH', url: `/api/v1/alerts/${BRUTE_FORCE}`, headers: bearer(viewer), payload: { status: 'closed', resolution: 'false_positive' } });
     expect(response.statusCode).toBe(403);
     expect(response.json().error).toEqual({ code: 'VIGIL_ERR_API_FORBIDDEN', message: 'role viewer may not PATCH /api/v1/alerts/:id' });
     expect((await api.store.getAlert(BRUTE_FORCE))?.vigil.alert.status).not.toBe('closed');
   });
 
   it('rejects an empty patch, unknown fields and unknown statuses', async () => {
-    for (const payload of [{}, { status: 'resolved' }, { severity: 'low' }, { comment: '   ' }]) {
+    for (const payload of [{}, { status: 'resolved' }, { severity: 'low' }, { comment: '   ' }, { status: 'closed' }, { resolution: 'duplicate' }, { status: 'closed', resolution: 'fixed' }]) {
       const response = await api.server.app.inject({ method: 'PATCH', url: `/api/v1/alerts/${BRUTE_FORCE}`, headers: bearer(analyst), payload });
       expect(response.statusCode, JSON.stringify(payload)).toBe(400);
     }
-    const unknown = await api.server.app.inject({ method: 'PATCH', url: '/api/v1/alerts/alert-nope', headers: bearer(analyst), payload: { status: 'closed' } });
+    const unknown = await api.server.app.inject({ method: 'PATCH', url: '/api/v1/alerts/alert-nope', headers: bearer(analyst), payload: { status: 'closed', resolution: 'duplicate' } });
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it('closes with a resolution, keeps it while closed, and clears it when the alert is reopened', async () => {
+    const patch = async (payload: object) => {
+      const response = await api.server.app.inject({ method: 'PATCH', url: `/api/v1/alerts/${BRUTE_FORCE}`, headers: bearer(analyst), payload });
+      expect(response.statusCode, response.body).toBe(200);
+      return (response.json() as Alert).vigil.alert;
+    };
+    const missing = await api.server.app.inject({ method: 'PATCH', url: `/api/v1/alerts/${BRUTE_FORCE}`, headers: bearer(analyst), payload: { status: 'closed' } });
+    expect(missing.json().error.message).toContain('closing an alert needs a resolution (true_positive, benign_positive, false_positive, duplicate)');
+    expect(await patch({ status: 'closed', resolution: 'true_positive' })).toMatchObject({ status: 'closed', resolution: 'true_positive' });
+    expect(await patch({ status: 'closed', resolution: 'duplicate' })).toMatchObject({ status: 'closed', resolution: 'duplicate' });
+    const reopened = await patch({ status: 'open', comment: 'Seen again from the same address' });
+    expect(reopened).toMatchObject({ status: 'open', resolution: null });
+    expect(reopened.history.slice(-6).map(({ field, from, to }) => ({ field, from, to }))).toEqual([
+      { field: 'status', from: 'acknowledged', to: 'closed' },
+      { field: 'resolution', from: null, to: 'true_positive' },
+      { field: 'resolution', from: 'true_positive', to: 'duplicate' },
+      { field: 'status', from: 'closed', to: 'open' },
+      { field: 'resolution', from: 'duplicate', to: null },
+      { field: 'comment', from: null, to: 'Seen again from the same address' },
+    ]);
   });
 });

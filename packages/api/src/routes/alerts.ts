@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALERT_SEVERITIES, ALERT_STATUSES } from '@vigil/schema';
+import { ALERT_RESOLUTIONS, ALERT_SEVERITIES, ALERT_STATUSES } from '@vigil/schema';
 import type { AlertPatch, Store } from '@vigil/store';
 import { apiErrors } from '../errors.ts';
 import { READERS, TRIAGERS, actorName } from '../auth/roles.ts';
@@ -38,13 +38,21 @@ export const alertDetailResponseSchema = z
 
 export const patchAlertRequestSchema = z
   .object({
-    status: z.enum(ALERT_STATUSES).optional().describe('New lifecycle status.'),
+    status: z.enum(ALERT_STATUSES).optional().describe('New lifecycle status. Closing needs a `resolution`; reopening (open, acknowledged) clears it.'),
+    resolution: z
+      .enum(ALERT_RESOLUTIONS)
+      .optional()
+      .describe('Why the alert is closed: true_positive (a real attack), benign_positive (real but expected or harmless), false_positive (the rule misfired), duplicate (another alert covers it). Only with `status: closed`.'),
     assignee: z.string().min(1).max(256).nullable().optional().describe('Who works on it; null unassigns.'),
     comment: z.string().trim().min(1).max(10_000).optional().describe('A comment to add.'),
   })
   .strict()
   .refine((patch) => patch.status !== undefined || patch.assignee !== undefined || patch.comment !== undefined, {
     message: 'give at least one of status, assignee, comment',
+  })
+  .refine((patch) => (patch.status === 'closed') === (patch.resolution !== undefined), {
+    message: `closing an alert needs a resolution (${ALERT_RESOLUTIONS.join(', ')}), and a resolution goes only with status closed`,
+    path: ['resolution'],
   });
 
 /** Alert listing, detail and triage. */
@@ -99,7 +107,7 @@ export function alertRoutes(deps: { store: Store }): RouteDefinition[] {
         method: 'PATCH',
         url: '/api/v1/alerts/:id',
         operationId: 'updateAlert',
-        summary: 'Change an alert\'s status or assignee, or comment on it',
+        summary: 'Change an alert\'s status (closing with a resolution) or assignee, or comment on it',
         description: 'Each change is recorded in the alert\'s history with who made it.',
         tags: ['alerts'],
         access: TRIAGERS,
@@ -111,6 +119,7 @@ export function alertRoutes(deps: { store: Store }): RouteDefinition[] {
       async ({ params, body, principal }) => {
         const patch: AlertPatch = {
           ...(body.status !== undefined && { status: body.status }),
+          ...(body.resolution !== undefined && { resolution: body.resolution }),
           ...(body.assignee !== undefined && { assignee: body.assignee }),
           ...(body.comment !== undefined && { comment: body.comment }),
         };

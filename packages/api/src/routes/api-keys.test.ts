@@ -28,7 +28,7 @@ describe('API keys', () => {
     const alerts = await api.server.app.inject({ url: '/api/v1/alerts', headers: bearer(key) });
     expect(alerts.statusCode).toBe(200);
     expect(alerts.json().total).toBe(2);
-    const patch = await api.server.app.inject({ method: 'PATCH', url: '/api/v1/alerts/alert-ssh-bruteforce-203.0.113.50', headers: bearer(key), payload: { status: 'closed' } });
+    const patch = await api.server.app.inject({ method: 'PATCH', url: '/api/v1/alerts/alert-ssh-bruteforce-203.0.113.50', headers: bearer(key), payload: { status: 'closed', resolution: 'benign_positive' } });
     expect(patch.statusCode).toBe(403);
 
     const listed = await api.server.app.inject({ url: '/api/v1/api-keys', headers: bearer(adminToken) });

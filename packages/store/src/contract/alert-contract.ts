@@ -146,6 +146,33 @@ export function describeAlertContract(factory: StoreFactory): void {
       expect(await ids(store, { status: 'acknowledged' })).toEqual(['al-ssh-brute-1']);
     });
 
+    it('keeps the reason a closed alert was closed through engine updates, and clears it when the alert is reopened', async () => {
+      const store = await storeWithAlerts();
+      await store.updateAlert('al-ssh-brute-1', { status: 'closed', resolution: 'true_positive' }, 'alice', new Date('2024-05-14T08:10:00Z'));
+      await store.upsertAlerts([
+        engineAlert({
+          id: 'al-ssh-brute-1',
+          ruleId: 'vigil-ssh-brute-force',
+          ruleName: 'SSH brute force',
+          severity: 'high',
+          message: 'SSH brute force from 203.0.113.7: 6 failed logins',
+          firstSeen: '2024-05-14T08:00:05Z',
+          lastSeen: '2024-05-14T08:12:00Z',
+          count: 6,
+          eventIds: ['ssh-fail-09'],
+          group: { 'source.ip': '203.0.113.7' },
+          technique: 'T1110.001',
+        }),
+      ]);
+      expect((await store.getAlert('al-ssh-brute-1'))!.vigil.alert).toMatchObject({ status: 'closed', resolution: 'true_positive', count: 6 });
+      const reopened = await store.updateAlert('al-ssh-brute-1', { status: 'acknowledged' }, 'bob', new Date('2024-05-14T08:20:00Z'));
+      expect(reopened!.vigil.alert).toMatchObject({ status: 'acknowledged', resolution: null });
+      expect(reopened!.vigil.alert.history.slice(-2)).toEqual([
+        { at: '2024-05-14T08:20:00.000Z', actor: 'bob', field: 'status', from: 'closed', to: 'acknowledged' },
+        { at: '2024-05-14T08:20:00.000Z', actor: 'bob', field: 'resolution', from: 'true_positive', to: null },
+      ]);
+    });
+
     it('merges two updates of one alert within a single upsert', async () => {
       const store = await storeWithAlerts();
       const base = FIXTURE_ALERTS[0]!;
