@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { partitionForKey, type BusMessage, type BusProducer, type OutgoingMessage } from '@vigil/bus';
 import { Metrics, silentLogger } from '@vigil/runtime';
-import { TOPICS, type EcsEvent } from '@vigil/schema';
+import { TOPICS, type Alert, type EcsEvent } from '@vigil/schema';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EngineStateFiles } from '../engine-state.ts';
 import { parseRuleSources } from '../sigma/loader.ts';
@@ -46,9 +46,10 @@ function failure(i: number): string {
 /** A producer that keeps what it is sent, and fails while `failing` is set. */
 class RecordingProducer implements BusProducer {
   readonly sent: { topic: string; messages: OutgoingMessage[] }[] = [];
-  failing = false;
+  /** The topic sends fail to, if any. */
+  failing: string | undefined;
   async send(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    if (this.failing) throw new Error('bus unavailable');
+    if (this.failing === topic) throw new Error('bus unavailable');
     this.sent.push({ topic, messages });
   }
   async close(): Promise<void> {}
@@ -127,13 +128,32 @@ describe('the hits stage', () => {
 
     // The crash lost the window: a new process replays from the committed offset (0).
     const replaying = stage(producer);
-    producer.failing = true;
+    producer.failing = TOPICS.hits;
     await expect(replaying.stage.handle(batch(messages.slice(0, 4)))).rejects.toThrow('bus unavailable');
-    producer.failing = false;
+    producer.failing = undefined;
     // The same batch again: its hits are in the state already, the alert it raised goes out now.
     await replaying.stage.handle(batch(messages.slice(0, 4)));
     await replaying.stage.handle(batch(messages.slice(4)));
     expect(producer.firings().map(({ events }) => events)).toEqual([4, 1]);
+  });
+
+  it('sends each output once when a later send of the same batch fails: forwards first, then alerts', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-hit-stage-'));
+    const producer = new RecordingProducer();
+    const { stage: hitStage } = stage(producer);
+    await hitStage.handle(batch(hitMessages([0, 1, 2, 3].map(failure), 0)));
+    // The brute force fired: its alert record went on to the hits topic. Apply it, with the alerts topic failing once.
+    const forwarded = producer.sent.filter(({ topic }) => topic === TOPICS.hits).flatMap(({ messages }) => messages);
+    expect(forwarded).toHaveLength(1);
+    const alertRecord: BusMessage = { topic: TOPICS.hits, partition: 0, offset: '4', key: null, value: Buffer.from(forwarded[0]!.value as string), headers: {}, timestamp: 0 };
+    producer.failing = TOPICS.alerts;
+    await expect(hitStage.handle(batch([alertRecord]))).rejects.toThrow('bus unavailable');
+    producer.failing = undefined;
+    await hitStage.handle(batch([alertRecord]));
+    const alerts = producer.sent.filter(({ topic }) => topic === TOPICS.alerts).flatMap(({ messages }) => messages.map((message) => JSON.parse(message.value as string) as Alert));
+    expect(alerts.map((alert) => [alert.rule.name, alert.vigil.alert.count])).toEqual([['SSH brute force', 4]]);
+    expect(alerts[0]!.message).toBe('brute force from 198.51.100.7 on web-1: 4');
+    expect(producer.sent.filter(({ topic }) => topic === TOPICS.hits)).toHaveLength(1);
   });
 
   it('says so when the group resumes past its checkpoint, and sends hits it cannot apply to the DLQ', async () => {

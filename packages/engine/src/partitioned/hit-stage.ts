@@ -117,18 +117,28 @@ export class HitStage {
     for (const [partition, progress] of this.#progress) if (!progress.unsent && progress.applied > progress.checkpointed) this.#checkpoint(partition, progress);
   }
 
+  /** Sends what applied messages produced; each part is dropped once sent, so a retry after a failed send repeats nothing. */
   async #publish(progress: Progress): Promise<void> {
-    const { alerts, forward, rejected } = progress.unsent!;
+    const unsent = progress.unsent!;
     const { producer, topics } = this.#deps;
-    if (forward.length > 0) await producer.send(topics.hits, forward);
-    if (alerts.length > 0) await producer.send(topics.alerts, alerts.map(({ alert }) => ({ key: alert.id, value: JSON.stringify(alert) })));
-    for (const { message, reason } of rejected) {
+    if (unsent.forward.length > 0) {
+      await producer.send(topics.hits, unsent.forward);
+      unsent.forward = [];
+    }
+    if (unsent.alerts.length > 0) {
+      const alerts = unsent.alerts;
+      await producer.send(topics.alerts, alerts.map(({ alert }) => ({ key: alert.id, value: JSON.stringify(alert) })));
+      unsent.alerts = [];
+      this.#deps.published(alerts);
+    }
+    while (unsent.rejected.length > 0) {
+      const { message, reason } = unsent.rejected[0]!;
       const error = engineErrors.create('VIGIL_ERR_ENGINE_BAD_HIT', { reason });
       if (this.#logOnce.shouldLog(error.code)) this.#deps.logger.warn({ code: error.code, partition: message.partition, offset: message.offset }, error.message);
       await sendToDlq(producer, message, error, 'engine');
+      unsent.rejected.shift();
     }
     progress.unsent = undefined;
-    this.#deps.published(alerts);
   }
 
   /** Restores a partition from its checkpoint, skipping what the checkpoint already covers. */
