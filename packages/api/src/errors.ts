@@ -10,6 +10,7 @@ export const apiErrors = defineErrors({
   VIGIL_ERR_API_BAD_REQUEST: { message: 'invalid request: {summary}', status: 400, retryable: false },
   VIGIL_ERR_API_NOT_FOUND: { message: 'no route {method} {url}', status: 404, retryable: false },
   VIGIL_ERR_API_ALERT_NOT_FOUND: { message: 'alert {id} does not exist', status: 404, retryable: false },
+  VIGIL_ERR_API_SUPPRESSION_NOT_FOUND: { message: 'no alert suppression {id} is in force', status: 404, retryable: false },
   VIGIL_ERR_API_KEY_NOT_FOUND: { message: 'API key {id} does not exist', status: 404, retryable: false },
   VIGIL_ERR_API_LOGIN_FAILED: { message: 'invalid username or password', status: 401, retryable: false },
   VIGIL_ERR_API_LOGIN_RATE_LIMITED: {

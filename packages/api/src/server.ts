@@ -8,6 +8,7 @@ import { apiErrors } from './errors.ts';
 import type { AuthRepository } from './auth/auth-repository.ts';
 import { LoginLimiter } from './auth/login-limiter.ts';
 import { FleetService, type ApiFleetDeps } from './fleet/fleet-service.ts';
+import { suppressionRoutes } from './routes/suppressions.ts';
 import { toErrorResponse } from './http/error-response.ts';
 import { buildOpenApiDocument } from './http/openapi.ts';
 import { registerRoutes, type RouteDefinition } from './http/route.ts';
@@ -115,6 +116,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     const authFailures = metrics.counter('vigil_api_fleet_auth_failures_total', 'Refused enrollments (bad token) and renewals (untrusted certificate or bad signature), by route.', ['route']);
     const fleetLimiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
     apiRoutes.push(...edgeRoutes({ fleet, limiter: fleetLimiter, silentAfterIntervals: config.fleet.silentAfterIntervals, authFailures }));
+    apiRoutes.push(...suppressionRoutes({ fleet }));
   }
   const fleetComponents = fleet?.components ?? [];
   let document: Record<string, unknown> | undefined;

@@ -6,7 +6,7 @@ import { createApiServer, type ApiFleetDeps, type ApiServer, type AuthRepository
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
 import { FleetMonitor, Notifier, ProvenanceAlerts, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories } from '@vigil/engine';
-import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
+import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, SuppressionWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
 import { createIndexer } from '@vigil/indexer';
 import { BatchSigner, BatchVerifier, ControlVerifier, EdgeControlSigner, SequenceCounter, type EdgeIdentity } from '@vigil/provenance';
 import { startAll, stopAll, type Component, type Logger, type Metrics } from '@vigil/runtime';
@@ -60,7 +60,16 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
   const isRevoked = (edgeId: string, serial: string) => revocations.isRevoked(edgeId, serial);
   const enrichment = createEnrichment(config.engine.enrichment, { logger: roleLogger, metrics });
   const notifier = new Notifier(config.engine.notify, { logger: roleLogger.child({ part: 'notify' }), metrics });
-  const detection = await createDetection(config.engine, { metrics, logger: roleLogger, enricher: enrichment.enricher });
+  // Analysts' alert suppressions, which the API publishes signed on vigil.commands.
+  const suppressions = new SuppressionWatcher({
+    bus,
+    groupId: `vigil-engine-suppressions-${hostname()}`,
+    verifier: new ControlVerifier({ caCertificatePem: caPem }),
+    stateFile: join(stateDir, 'suppressions.json'),
+    metrics,
+    logger: roleLogger.child({ part: 'suppressions' }),
+  });
+  const detection = await createDetection(config.engine, { metrics, logger: roleLogger, enricher: enrichment.enricher, suppressions });
   const engine = createEngine(config.engine, {
     bus,
     producer,
@@ -81,7 +90,7 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
     logger: roleLogger.child({ part: 'fleet' }),
   });
   // Enrichment data and the notifier start before the engine reads its first batch, and stop after it.
-  return group('engine', [...enrichment.components, notifier, engine, fleet]);
+  return group('engine', [...enrichment.components, suppressions, notifier, engine, fleet]);
 }
 
 export function buildIndexer(shared: Shared, bus: Bus, producer: BusProducer, store: Store, caPem: string, revocations: RevocationWatcher): Component {

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Component, Logger, Metrics } from '@vigil/runtime';
 import type { DetectionEngineOptions } from './alerts/detection-engine.ts';
 import { PartitionedDetection } from './partitioned/partitioned-detection.ts';
+import type { AlertSuppressions } from './partitioned/partition-state.ts';
 import { AssetInventory } from './enrich/assets/asset-inventory.ts';
 import { EventEnricher } from './enrich/event-enricher.ts';
 import { GeoipEnricher } from './enrich/geoip/geoip-enricher.ts';
@@ -25,7 +26,10 @@ export function pipelineOptions(config: Pick<EngineConfig, 'builtinPipelines' | 
 }
 
 /** Loads the configured rules (failing start-up with every problem listed) and builds the engine's two-stage detection. */
-export async function createDetection(config: EngineConfig, deps: { metrics?: Metrics; logger?: Logger } & Pick<DetectionEngineOptions, 'enricher'> = {}): Promise<PartitionedDetection> {
+export async function createDetection(
+  config: EngineConfig,
+  deps: { metrics?: Metrics; logger?: Logger; suppressions?: AlertSuppressions } & Pick<DetectionEngineOptions, 'enricher'> = {},
+): Promise<PartitionedDetection> {
   const ruleset = await loadRules(ruleDirectories(config), pipelineOptions(config));
   return new PartitionedDetection(ruleset, { ...config.detection, ...deps });
 }

@@ -48,7 +48,7 @@ export { engineErrors } from './errors.ts';
 export { createEngine, type EngineDeps } from './engine.ts';
 export { PartitionedDetection, type AppliedHits } from './partitioned/partitioned-detection.ts';
 export { splitHitBundle, type HitLines } from './partitioned/hit-record.ts';
-export type { ChangedAlert } from './partitioned/partition-state.ts';
+export type { AlertSuppressions, ChangedAlert } from './partitioned/partition-state.ts';
 export { createDetection, createEnrichment, ruleDirectories, pipelineOptions, BUILTIN_RULES_DIR } from './detection-setup.ts';
 export type { AlertChange } from './alerts/alert-tracker.ts';
 export { riskScore } from './alerts/risk-score.ts';

@@ -7,11 +7,15 @@ import { z } from 'zod';
  * - edge → core on `vigil.heartbeats` (key: edge id), signed by the edge: heartbeats and
  *   command results;
  * - core → edge on `vigil.commands`, signed with the CA key: commands (key: edge id) and the
- *   revocation list (key: {@link REVOCATIONS_KEY}), which every engine and indexer reads.
+ *   revocation list (key: {@link REVOCATIONS_KEY}), which every engine and indexer reads, and
+ *   the alert suppressions (key: {@link SUPPRESSIONS_KEY}), which every engine reads.
  */
 
 /** Bus key of the revocation list on `vigil.commands`. */
 export const REVOCATIONS_KEY = 'vigil.revocations';
+
+/** Bus key of the alert suppression list on `vigil.commands`. */
+export const SUPPRESSIONS_KEY = 'vigil.suppressions';
 
 const edgeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'an edge id: letters, digits, . _ -');
 const timeMs = z.number().int().nonnegative();
@@ -121,10 +125,34 @@ export const revocationListSchema = z
   .strict();
 export type RevocationList = z.infer<typeof revocationListSchema>;
 
+/**
+ * An alert suppression: while it lasts, hits of `rule` (its id or name; every rule when absent)
+ * whose alert group or event has every `match` field at the given value raise no alert.
+ */
+export const suppressionSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    rule: z.string().min(1).max(256).optional(),
+    match: z.record(z.string().regex(/^[A-Za-z0-9_@][A-Za-z0-9_.@-]{0,255}$/, 'a field path'), z.string().max(1024)),
+    reason: z.string().min(1).max(1024),
+    createdBy: z.string().min(1).max(256),
+    createdAtMs: timeMs,
+    expiresAtMs: timeMs,
+  })
+  .strict()
+  .refine((suppression) => suppression.rule !== undefined || Object.keys(suppression.match).length > 0, 'a suppression names a rule, fields to match, or both');
+export type Suppression = z.infer<typeof suppressionSchema>;
+
+/** Every suppression in force (expired ones are left out); the newest list (by issuedAtMs) replaces older ones. */
+export const suppressionListSchema = z
+  .object({ type: z.literal('suppressions'), issuedAtMs: timeMs, suppressions: z.array(suppressionSchema).max(10_000) })
+  .strict();
+export type SuppressionList = z.infer<typeof suppressionListSchema>;
+
 /** What an edge may send on `vigil.heartbeats`. */
 export const edgeMessageSchema = z.discriminatedUnion('type', [heartbeatSchema, commandResultSchema]);
 export type EdgeMessage = z.infer<typeof edgeMessageSchema>;
 
 /** What the core may send on `vigil.commands`. */
-export const coreMessageSchema = z.union([commandSchema, revocationListSchema]);
+export const coreMessageSchema = z.union([commandSchema, revocationListSchema, suppressionListSchema]);
 export type CoreMessage = z.infer<typeof coreMessageSchema>;

@@ -1,4 +1,4 @@
-import type { CommandAction, CommandResult, CommandStatus, Heartbeat, Revocation } from '@vigil/fleet';
+import type { CommandAction, CommandResult, CommandStatus, Heartbeat, Revocation, Suppression } from '@vigil/fleet';
 
 /**
  * What the core knows about its edges: one-time enrollment tokens, the certificates it issued,
@@ -91,6 +91,15 @@ export interface FleetRepository {
    * revocation (so a newer list always replaces an older one at its readers).
    */
   revocations(): Promise<{ issuedAtMs: number; revoked: Revocation[] }>;
+  /** Records an alert suppression made at `nowMs` (its `createdAtMs`). */
+  createSuppression(input: Omit<Suppression, 'createdAtMs'>, nowMs: number): Promise<Suppression>;
+  /** Ends a suppression early; false when there is none in force with this id. */
+  endSuppression(id: string, actor: string, nowMs: number): Promise<boolean>;
+  /**
+   * The suppressions in force at `nowMs`, oldest first, and the time of the last change (a
+   * creation or an early end; 0 before any), which orders the published lists.
+   */
+  suppressions(nowMs: number): Promise<{ issuedAtMs: number; suppressions: Suppression[] }>;
   /**
    * Keeps a heartbeat as the edge's last one (creating the edge when unknown). False when the
    * edge already has a heartbeat sent later (an out-of-order or replayed one is ignored).

@@ -1,6 +1,6 @@
 import { X509Certificate, createPublicKey, randomUUID } from 'node:crypto';
 import type { Bus, BusProducer } from '@vigil/bus';
-import { commandSchema, type Command } from '@vigil/fleet';
+import { REVOCATIONS_KEY, SUPPRESSIONS_KEY, commandSchema, revocationListSchema, suppressionListSchema, type Command, type RevocationList, type Suppression, type SuppressionList } from '@vigil/fleet';
 import { ControlVerifier, CoreControlSigner, type CertificateAuthority } from '@vigil/provenance';
 import { describeError, type Component, type Logger, type Metrics } from '@vigil/runtime';
 import { TOPICS } from '@vigil/schema';
@@ -9,7 +9,7 @@ import { apiErrors } from '../errors.ts';
 import { CertificateIssuer, type IssuedCertificate } from './certificate-issuer.ts';
 import type { CommandRecord, CreatedEnrollmentToken, EdgeRecord, FleetRepository } from './fleet-repository.ts';
 import { HeartbeatConsumer } from './heartbeat-consumer.ts';
-import { RevocationPublisher } from './revocation-publisher.ts';
+import { ControlListPublisher } from './control-list-publisher.ts';
 
 /** What the API needs from its host to manage edges. */
 export interface ApiFleetDeps {
@@ -47,7 +47,8 @@ export class FleetService {
   readonly #issuer: CertificateIssuer | undefined;
   readonly #signer: CoreControlSigner | undefined;
   readonly #producer: BusProducer | undefined;
-  readonly #revocations: RevocationPublisher | undefined;
+  readonly #revocations: ControlListPublisher<RevocationList> | undefined;
+  readonly #suppressions: ControlListPublisher<SuppressionList> | undefined;
   readonly #republishSeconds: number;
 
   constructor(deps: ApiFleetDeps, options: { config: ApiConfig['fleet']; metrics: Metrics; logger: Logger }) {
@@ -64,15 +65,32 @@ export class FleetService {
       this.#issuer = new CertificateIssuer({ ca: authority, validityDays: config.certificateValidityDays, now: this.now });
       this.#signer = new CoreControlSigner(ca.privateKeyPem);
       if (deps.producer) {
-        this.#revocations = new RevocationPublisher({
-          repository: this.repository,
-          producer: deps.producer,
-          signer: this.#signer,
-          intervalMs: config.revocationRepublishMs,
-          metrics,
-          logger,
+        const shared = { producer: deps.producer, signer: this.#signer, intervalMs: config.revocationRepublishMs, metrics, logger };
+        this.#revocations = new ControlListPublisher({
+          ...shared,
+          name: 'fleet-revocation-publisher',
+          key: REVOCATIONS_KEY,
+          what: 'revocation list',
+          counter: { name: 'vigil_api_fleet_revocation_lists_total', help: 'Revocation lists published on vigil.commands, by outcome.' },
+          // Nothing is published while no edge is revoked.
+          list: async () => {
+            const { issuedAtMs, revoked } = await this.repository.revocations();
+            return revoked.length === 0 ? null : revocationListSchema.parse({ type: 'revocations', issuedAtMs, revoked });
+          },
         });
-        components.push(this.#revocations);
+        this.#suppressions = new ControlListPublisher({
+          ...shared,
+          name: 'alert-suppression-publisher',
+          key: SUPPRESSIONS_KEY,
+          what: 'suppression list',
+          counter: { name: 'vigil_api_suppression_lists_total', help: 'Alert suppression lists published on vigil.commands, by outcome.' },
+          // Published once anything was ever suppressed, so a deletion reaches the engines as an empty list.
+          list: async () => {
+            const { issuedAtMs, suppressions } = await this.repository.suppressions(this.now());
+            return issuedAtMs === 0 ? null : suppressionListSchema.parse({ type: 'suppressions', issuedAtMs, suppressions });
+          },
+        });
+        components.push(this.#revocations, this.#suppressions);
       }
     }
     if (ca && deps.bus) {
@@ -119,22 +137,39 @@ export class FleetService {
 
   /** Revokes an edge and publishes the new revocation list at once. */
   async revoke(edgeId: string, reason: string): Promise<EdgeRecord> {
-    const publisher = this.#requirePublisher('revocation');
+    const publisher = this.#requirePublisher('revocation', this.#revocations);
     const edge = await this.repository.revokeEdge(edgeId, reason, this.now());
+    await this.#publishNow(publisher, `the revocation list (the revocation of ${edgeId} is recorded`);
+    return edge;
+  }
+
+  /** Records an alert suppression and publishes the suppression list to the engines at once. */
+  async suppress(input: Omit<Suppression, 'id' | 'createdAtMs'>): Promise<Suppression> {
+    const publisher = this.#requirePublisher('alert suppression', this.#suppressions);
+    const suppression = await this.repository.createSuppression({ ...input, id: randomUUID() }, this.now());
+    await this.#publishNow(publisher, `the suppression list (suppression ${suppression.id} is recorded`);
+    return suppression;
+  }
+
+  /** Ends a suppression before its expiry; false when there is none with this id (or it has ended). */
+  async unsuppress(id: string, actor: string): Promise<boolean> {
+    const publisher = this.#requirePublisher('alert suppression', this.#suppressions);
+    if (!(await this.repository.endSuppression(id, actor, this.now()))) return false;
+    await this.#publishNow(publisher, `the suppression list (the end of suppression ${id} is recorded`);
+    return true;
+  }
+
+  async #publishNow(publisher: ControlListPublisher<object>, recorded: string): Promise<void> {
     try {
       await publisher.publish();
     } catch (error) {
-      throw apiErrors.create('VIGIL_ERR_API_FLEET_PUBLISH_FAILED', {
-        what: `the revocation list (the revocation of ${edgeId} is recorded; the list is published again within ${this.#republishSeconds} s)`,
-        reason: describeError(error),
-      });
+      throw apiErrors.create('VIGIL_ERR_API_FLEET_PUBLISH_FAILED', { what: `${recorded}; the list is published again within ${this.#republishSeconds} s)`, reason: describeError(error) });
     }
-    return edge;
   }
 
   /** Signs a command for an edge, records it as pending and publishes it on `vigil.commands`. */
   async issueCommand(edgeId: string, request: CommandRequest, issuedBy: string): Promise<CommandRecord> {
-    this.#requirePublisher('commands');
+    this.#requirePublisher('commands', this.#revocations);
     const signer = this.#signer!;
     const producer = this.#producer!;
     const edge = await this.repository.getEdge(edgeId);
@@ -198,10 +233,10 @@ export class FleetService {
     return this.#issuer;
   }
 
-  #requirePublisher(action: string): RevocationPublisher {
+  #requirePublisher<T extends object>(action: string, publisher: ControlListPublisher<T> | undefined): ControlListPublisher<T> {
     if (!this.#signer) throw apiErrors.create('VIGIL_ERR_API_FLEET_NO_CA_KEY', { action });
-    if (!this.#revocations) throw apiErrors.create('VIGIL_ERR_API_FLEET_NO_BUS', { action });
-    return this.#revocations;
+    if (!publisher) throw apiErrors.create('VIGIL_ERR_API_FLEET_NO_BUS', { action });
+    return publisher;
   }
 }
 

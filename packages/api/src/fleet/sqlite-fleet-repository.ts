@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import { COMMAND_STATUSES, heartbeatSchema, type CommandAction, type CommandResult, type CommandStatus, type Heartbeat, type Revocation } from '@vigil/fleet';
+import { COMMAND_STATUSES, heartbeatSchema, type CommandAction, type CommandResult, type CommandStatus, type Heartbeat, type Revocation, type Suppression } from '@vigil/fleet';
 import { sha256Hex } from '../auth/tokens.ts';
 import { isEnrollmentToken, newEnrollmentToken } from './enrollment-token.ts';
 import { openPrivateDatabase } from '../private-database.ts';
@@ -60,6 +60,18 @@ CREATE TABLE IF NOT EXISTS edge_commands (
 );
 CREATE INDEX IF NOT EXISTS edge_commands_edge ON edge_commands(edge_id, issued_at);
 CREATE INDEX IF NOT EXISTS edge_commands_pending ON edge_commands(status, expires_at);
+CREATE TABLE IF NOT EXISTS alert_suppressions (
+  id TEXT PRIMARY KEY,
+  rule TEXT,
+  match TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  ended_at INTEGER,
+  ended_by TEXT
+);
+CREATE INDEX IF NOT EXISTS alert_suppressions_expires ON alert_suppressions(expires_at);
 `;
 
 /** Used tokens and expired ones are kept this long (for "already used" diagnostics), then deleted. */
@@ -164,6 +176,33 @@ class SqliteFleetRepository implements FleetRepository {
     const rows = this.#db.prepare('SELECT edge_id, revoked_at, revocation_reason FROM edges WHERE revoked_at IS NOT NULL ORDER BY revoked_at, edge_id').all();
     const revoked = rows.map((row) => ({ edgeId: String(row.edge_id), revokedAtMs: Number(row.revoked_at), reason: String(row.revocation_reason ?? '') }));
     return { issuedAtMs: revoked.at(-1)?.revokedAtMs ?? 0, revoked };
+  }
+
+  async createSuppression(input: Omit<Suppression, 'createdAtMs'>, nowMs: number): Promise<Suppression> {
+    this.#db
+      .prepare('INSERT INTO alert_suppressions (id, rule, match, reason, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(input.id, input.rule ?? null, JSON.stringify(input.match), input.reason, input.createdBy, nowMs, input.expiresAtMs);
+    return { ...input, createdAtMs: nowMs };
+  }
+
+  async endSuppression(id: string, actor: string, nowMs: number): Promise<boolean> {
+    const ended = this.#db.prepare('UPDATE alert_suppressions SET ended_at = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL AND expires_at > ?').run(nowMs, actor, id, nowMs);
+    return Number(ended.changes) > 0;
+  }
+
+  async suppressions(nowMs: number): Promise<{ issuedAtMs: number; suppressions: Suppression[] }> {
+    const rows = this.#db.prepare('SELECT * FROM alert_suppressions WHERE ended_at IS NULL AND expires_at > ? ORDER BY created_at, id').all(nowMs);
+    const changed = this.#db.prepare('SELECT MAX(COALESCE(MAX(created_at), 0), COALESCE(MAX(ended_at), 0)) AS at FROM alert_suppressions').get();
+    const suppressions = rows.map((row) => ({
+      id: String(row.id),
+      ...(row.rule === null ? {} : { rule: String(row.rule) }),
+      match: JSON.parse(String(row.match)) as Record<string, string>,
+      reason: String(row.reason),
+      createdBy: String(row.created_by),
+      createdAtMs: Number(row.created_at),
+      expiresAtMs: Number(row.expires_at),
+    }));
+    return { issuedAtMs: Number(changed?.at ?? 0), suppressions };
   }
 
   async recordHeartbeat(heartbeat: Heartbeat, receivedAtMs: number): Promise<boolean> {

@@ -7,9 +7,8 @@ import { REVOCATIONS_KEY, RevocationWatcher, commandSchema, revocationListSchema
 import { BatchSigner, BatchVerifier, ControlVerifier, generateRsaKeyPair } from '@vigil/provenance';
 import { Metrics, silentLogger } from '@vigil/runtime';
 import { TOPICS } from '@vigil/schema';
-import { createSqliteFleetRepository } from '../fleet/sqlite-fleet-repository.ts';
-import { TestEdge, createFleetTestBed, enrollThroughApi, type FleetTestBed } from '../fleet/test-bed.ts';
-import { bearer, createTestApi, type TestApi } from '../testing/harness.ts';
+import { TestEdge, createFleetTestApi, createFleetTestBed, enrollThroughApi, type FleetTestBed } from '../fleet/test-bed.ts';
+import { bearer, type TestApi } from '../testing/harness.ts';
 
 let bed: FleetTestBed;
 let api: TestApi;
@@ -22,13 +21,7 @@ const proxy = new TestEdge('dc1-proxy-edge', edgeKeys);
 
 beforeAll(async () => {
   bed = await createFleetTestBed();
-  api = await createTestApi({ fleet: { revocationRepublishMs: 1000 } }, undefined, (dir) => ({
-    repository: createSqliteFleetRepository(join(dir, 'auth.db')),
-    bus: bed.bus,
-    producer: bed.producer,
-    ca: bed.ca,
-    now: () => Date.now() + clockShiftMs,
-  }));
+  api = await createFleetTestApi(bed, () => Date.now() + clockShiftMs);
   await api.server.start();
   adminToken = await api.login('admin');
   await enrollThroughApi(api.server.app, adminToken, firewall);

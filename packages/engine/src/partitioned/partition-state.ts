@@ -13,6 +13,12 @@ import { parsedOrEmpty } from '../sigma/parsed-event.ts';
 import type { HitRecord, RecordedHit } from './hit-record.ts';
 import type { HitRouter } from './hit-router.ts';
 
+/** Analysts' alert suppressions in force (the engine role follows them from the bus). */
+export interface AlertSuppressions {
+  /** The suppression covering an alert of `rule` whose group or event field `read(field)` gives, if any. */
+  suppressing(rule: { id: string; name?: string | undefined }, read: (field: string) => unknown): { id: string } | undefined;
+}
+
 /** An alert changed by a batch of records, with the strongest change (for notifications). */
 export interface ChangedAlert {
   readonly alert: Alert;
@@ -34,9 +40,14 @@ export class PartitionState {
   #serial = 0;
   #lastEventKey = '';
 
-  constructor(ruleset: Ruleset, config: DetectionConfig, clock: () => number, router: HitRouter) {
+  readonly #suppressions: AlertSuppressions | undefined;
+  readonly #suppressed: (rule: SigmaRule) => void;
+
+  constructor(ruleset: Ruleset, config: DetectionConfig, clock: () => number, router: HitRouter, suppressions?: { list: AlertSuppressions; suppressed: (rule: SigmaRule) => void }) {
     this.#ruleset = ruleset;
     this.#router = router;
+    this.#suppressions = suppressions?.list;
+    this.#suppressed = suppressions?.suppressed ?? (() => undefined);
     this.correlator = new Correlator(ruleset, config);
     this.alerts = alertTrackerFor(ruleset, config, clock);
   }
@@ -60,7 +71,7 @@ export class PartitionState {
     for (const { rule, entry, inputs } of resolved as Resolved[]) {
       const hit = hitOf(rule, record, entry, parsed, this.#serial);
       entry.to.forEach((to, index) => {
-        if (to.kind === 'alert') return this.#record(hit, record, eventText, changed);
+        if (to.kind === 'alert') return this.#suppressedNow(hit, parsed) ? this.#suppressed(hit.rule) : this.#record(hit, record, eventText, changed);
         const fired = this.correlator.feed(hit, { input: inputs[index]!, values: to.values, groupKey: to.groupKey, key: to.key });
         if (!fired) return;
         this.#router.route(fired, { text: () => eventText, findings: record.x, eventKey: record.ev }, forward);
@@ -68,6 +79,13 @@ export class PartitionState {
       });
     }
     return true;
+  }
+
+  /** Whether an analyst suppressed this hit's alert: its rule, and fields of its group or the event it shows. */
+  #suppressedNow(hit: RuleHit, parsed: () => EcsEvent): boolean {
+    if (!this.#suppressions) return false;
+    const read = (field: string) => (Object.hasOwn(hit.group, field) ? hit.group[field] : readPath(parsed(), field.split('.')));
+    return this.#suppressions.suppressing(hit.rule, read) !== undefined;
   }
 
   /** A recorded hit's rule and correlation inputs, or undefined when this engine does not have them. */

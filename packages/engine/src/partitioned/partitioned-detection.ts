@@ -7,7 +7,7 @@ import type { NotAnEventError } from '../sigma/event-context.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
 import { decodeHitRecord, type HitLines } from './hit-record.ts';
 import { HitRouter } from './hit-router.ts';
-import { PartitionState, pendingDocuments, type ChangedAlert, type PendingAlert } from './partition-state.ts';
+import { PartitionState, pendingDocuments, type AlertSuppressions, type ChangedAlert, type PendingAlert } from './partition-state.ts';
 
 /** What applying one partition's hit messages did. */
 export interface AppliedHits {
@@ -54,10 +54,16 @@ export class PartitionedDetection {
   #retired: DetectionStats = ZERO_STATS;
   #routed: OutgoingMessage[] = [];
 
-  constructor(ruleset: Ruleset, options: Omit<DetectionEngineOptions, 'route'> = {}) {
+  readonly #suppressions: AlertSuppressions | undefined;
+  readonly #suppressedCounter: { inc(labels: { rule: string }): void } | undefined;
+
+  constructor(ruleset: Ruleset, options: Omit<DetectionEngineOptions, 'route'> & { suppressions?: AlertSuppressions } = {}) {
+    const { suppressions, ...detectionOptions } = options;
     this.#ruleset = ruleset;
-    this.#options = options;
-    this.#matcher = new DetectionEngine(ruleset, { ...options, route: (hit, source) => this.#router.route(hit, source, this.#routed) });
+    this.#options = detectionOptions;
+    this.#suppressions = suppressions;
+    this.#suppressedCounter = options.metrics?.counter('vigil_engine_alerts_suppressed_total', 'Alerts not raised (or not updated) because an analyst suppressed them, by rule.', ['rule']);
+    this.#matcher = new DetectionEngine(ruleset, { ...detectionOptions, route: (hit, source) => this.#router.route(hit, source, this.#routed) });
     this.#slots = new Correlator(ruleset, this.#matcher.config);
     this.#router = new HitRouter(ruleset, this.#slots);
     this.#metrics = options.metrics ? new EngineMetrics(options.metrics) : undefined;
@@ -132,7 +138,8 @@ export class PartitionedDetection {
   #state(partition: number): PartitionState {
     let state = this.#partitions.get(partition);
     if (!state) {
-      state = new PartitionState(this.#ruleset, this.#matcher.config, this.#options.clock ?? Date.now, this.#router);
+      const suppressions = this.#suppressions && { list: this.#suppressions, suppressed: (rule: { id: string }) => this.#suppressedCounter?.inc({ rule: rule.id }) };
+      state = new PartitionState(this.#ruleset, this.#matcher.config, this.#options.clock ?? Date.now, this.#router, suppressions);
       this.#partitions.set(partition, state);
     }
     return state;
