@@ -184,6 +184,23 @@ describe('the hits stage', () => {
   });
 });
 
+describe('hits applied twice', () => {
+  it('counts an event once when stage one matched it twice, and a correlation firing once when it was sent twice', () => {
+    const parsed = parseRuleSources([{ file: 'rules.yml', text: RULES }]);
+    const detection = new PartitionedDetection(parsed.ruleset, { clock: () => T0 });
+    const records = (events: string[]) => detection.match(events, () => expect.fail('valid events')).flatMap((message) => splitHitBundle(message.value as string));
+    const firstTry = records([0, 1, 2].map(failure));
+    // Stage one crashed before committing and matched the same batch again, then the next one.
+    const again = records([0, 1, 2].map(failure));
+    const applied = detection.apply(0, [...firstTry, ...again, ...records([3].map(failure))]);
+    expect(applied.forward.flatMap((message) => splitHitBundle(message.value as string).map((lines) => decodeHitRecord(lines)!.record.n))).toEqual([4]);
+    // The firing's alert record, sent twice, raises one alert counting four events.
+    const firing = splitHitBundle(applied.forward[0]!.value as string);
+    const alerts = detection.apply(0, [...firing, ...firing]).alerts;
+    expect(alerts.map(({ alert }) => alert.vigil.alert.count)).toEqual([4]);
+  });
+});
+
 describe('hit records and shown events', () => {
   it('refuses what is not a hit record', () => {
     for (const value of ['', 'no newline', '{"v":2}\n{}', '[]\n{}', '{"v":1,"t":1,"f":1,"ev":"e","ids":[1],"n":1,"hits":[]}\n{}', '{"v":1,"t":1,"f":1,"ev":"e","ids":[],"n":1,"hits":[{"rule":"r","g":{},"to":[{"kind":"correlation"}]}]}\n{}']) {

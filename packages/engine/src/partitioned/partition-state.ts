@@ -10,6 +10,7 @@ import { readPath } from '../sigma/event-context.ts';
 import type { CorrelationInput, Ruleset } from '../sigma/ruleset.ts';
 import type { SigmaRule } from '../sigma/types.ts';
 import { parsedOrEmpty } from '../sigma/parsed-event.ts';
+import { AppliedHits } from './applied-hits.ts';
 import type { HitRecord, RecordedHit } from './hit-record.ts';
 import type { HitRouter } from './hit-router.ts';
 
@@ -36,6 +37,9 @@ export class PartitionState {
   readonly #ruleset: Ruleset;
   readonly #router: HitRouter;
   #watermark = Number.NEGATIVE_INFINITY;
+  readonly #applied = new AppliedHits();
+  /** Hits recognised as applied already, and skipped. */
+  duplicates = 0;
   /** Serial numbers for events, from the records' event keys: consecutive records of one event share one. */
   #serial = 0;
   #lastEventKey = '';
@@ -71,6 +75,10 @@ export class PartitionState {
     for (const { rule, entry, inputs } of resolved as Resolved[]) {
       const hit = hitOf(rule, record, entry, parsed, this.#serial);
       entry.to.forEach((to, index) => {
+        if (!this.#applied.first(record.ids[0], entry.rule, to.kind === 'alert' ? 'alert' : `${to.correlation}:${to.position}`)) {
+          this.duplicates++;
+          return;
+        }
         if (to.kind === 'alert') return this.#suppressedNow(hit, parsed) ? this.#suppressed(hit.rule) : this.#record(hit, record, eventText, changed);
         const fired = this.correlator.feed(hit, { input: inputs[index]!, values: to.values, groupKey: to.groupKey, key: to.key });
         if (!fired) return;

@@ -56,6 +56,7 @@ export class PartitionedDetection {
 
   readonly #suppressions: AlertSuppressions | undefined;
   readonly #suppressedCounter: { inc(labels: { rule: string }): void } | undefined;
+  readonly #duplicateCounter: { inc(value?: number): void } | undefined;
 
   constructor(ruleset: Ruleset, options: Omit<DetectionEngineOptions, 'route'> & { suppressions?: AlertSuppressions } = {}) {
     const { suppressions, ...detectionOptions } = options;
@@ -63,6 +64,7 @@ export class PartitionedDetection {
     this.#options = detectionOptions;
     this.#suppressions = suppressions;
     this.#suppressedCounter = options.metrics?.counter('vigil_engine_alerts_suppressed_total', 'Alerts not raised (or not updated) because an analyst suppressed them, by rule.', ['rule']);
+    this.#duplicateCounter = options.metrics?.counter('vigil_engine_hits_duplicate_total', 'Hits applied already (a batch matched again after a crash) and skipped.');
     this.#matcher = new DetectionEngine(ruleset, { ...detectionOptions, route: (hit, source) => this.#router.route(hit, source, this.#routed) });
     this.#slots = new Correlator(ruleset, this.#matcher.config);
     this.#router = new HitRouter(ruleset, this.#slots);
@@ -88,6 +90,7 @@ export class PartitionedDetection {
   /** Stage two: applies one partition's hit records (`splitHitBundle` of its messages), in offset order. */
   apply(partition: number, records: readonly HitLines[]): AppliedHits {
     const state = this.#state(partition);
+    const duplicatesBefore = state.duplicates;
     const changed = new Map<string, PendingAlert>();
     const forward: OutgoingMessage[] = [];
     const rejected: { index: number; reason: string }[] = [];
@@ -99,6 +102,7 @@ export class PartitionedDetection {
         rejected.push({ index, reason: `a rule of the hits (${decoded.record.hits.map((hit) => hit.rule).join(', ')}), or a correlation input they are for, is not loaded in this engine` });
       }
     });
+    if (state.duplicates > duplicatesBefore) this.#duplicateCounter?.inc(state.duplicates - duplicatesBefore);
     const alerts = pendingDocuments(changed);
     for (const { alert, change } of alerts) this.#options.onAlert?.(alert, change);
     this.#metrics?.sync(this.stats());
