@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SIGNED_BATCH_BYTES, decodeEventBatch, decodeSignedBatch, encodeEventBatch, encodeSignedBatch, isZstdFrame } from './envelope.ts';
+import { MAX_SIGNED_BATCH_BYTES, decodeEventBatch, decodeSignedBatch, encodeEventBatch, encodeSignedBatch, frameContentSize, isZstdFrame } from './envelope.ts';
 import { PackedEventsWriter, ScratchBuffer, compressSignedBatch, encodeSignedEventBatch } from './envelope-writer.ts';
 
 const signature = Buffer.alloc(256, 7);
@@ -79,6 +79,9 @@ describe('compressed signed batches', () => {
     expect(isZstdFrame(plain)).toBe(false);
     expect(compressed.length).toBeLessThan(plain.length / 4);
     expect(decodeSignedBatch(compressed)).toEqual(decodeSignedBatch(plain));
+    // The frame states its size, so the batch is decompressed in one piece.
+    expect(frameContentSize(compressed)).toBe(plain.length);
+    expect(frameContentSize(plain)).toBeUndefined();
   });
 
   it('refuse to expand past MAX_SIGNED_BATCH_BYTES (a decompression bomb)', () => {
