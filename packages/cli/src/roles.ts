@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createApiServer, type ApiFleetDeps, type ApiServer, type AuthRepository } from '@vigil/api';
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
@@ -37,6 +37,15 @@ export function caCertificatePem(config: Readonly<VigilConfig>): string {
 }
 
 /**
+ * Names a process for consumer groups every process needs a group of its own in (lists that
+ * every reader must see whole): the host and its data directory, so two processes on one host
+ * (each with its own data directory) do not share a group and split the topic between them.
+ */
+function processTag(config: Readonly<VigilConfig>): string {
+  return `${hostname()}-${createHash('sha256').update(resolve(dataDirOf(config))).digest('hex').slice(0, 8)}`;
+}
+
+/**
  * The revocation list a process checks edge certificates against. Every process that verifies
  * batches needs every list, so each reads `vigil.commands` in a consumer group of its own.
  */
@@ -44,7 +53,7 @@ export function buildRevocationWatcher(shared: Shared, bus: Bus, caPem: string, 
   const { config, metrics, logger } = shared;
   return new RevocationWatcher({
     bus,
-    groupId: `vigil-${role}-revocations-${hostname()}`,
+    groupId: `vigil-${role}-revocations-${processTag(config)}`,
     verifier: new ControlVerifier({ caCertificatePem: caPem }),
     stateFile: join(dataDirOf(config), `${role}-revocations.json`),
     metrics,
@@ -63,7 +72,7 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
   // Analysts' alert suppressions, which the API publishes signed on vigil.commands.
   const suppressions = new SuppressionWatcher({
     bus,
-    groupId: `vigil-engine-suppressions-${hostname()}`,
+    groupId: `vigil-engine-suppressions-${processTag(config)}`,
     verifier: new ControlVerifier({ caCertificatePem: caPem }),
     stateFile: join(stateDir, 'suppressions.json'),
     metrics,
