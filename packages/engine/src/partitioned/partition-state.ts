@@ -10,7 +10,7 @@ import { readPath } from '../sigma/event-context.ts';
 import type { CorrelationInput, Ruleset } from '../sigma/ruleset.ts';
 import type { SigmaRule } from '../sigma/types.ts';
 import { parsedOrEmpty } from '../sigma/parsed-event.ts';
-import { AppliedHits } from './applied-hits.ts';
+import { RecentHits } from './recent-hits.ts';
 import type { HitRecord, RecordedHit } from './hit-record.ts';
 import type { HitRouter } from './hit-router.ts';
 
@@ -37,7 +37,7 @@ export class PartitionState {
   readonly #ruleset: Ruleset;
   readonly #router: HitRouter;
   #watermark = Number.NEGATIVE_INFINITY;
-  readonly #applied = new AppliedHits();
+  readonly #applied = new RecentHits();
   /** Hits recognised as applied already, and skipped. */
   duplicates = 0;
   /** Serial numbers for events, from the records' event keys: consecutive records of one event share one. */

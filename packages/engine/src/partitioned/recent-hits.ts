@@ -5,7 +5,7 @@
  * checkpoint). A hit is its first event's id, its rule and its destination; hits of events
  * without an id are not remembered. The last `capacity` hits are kept, as 53-bit hashes.
  */
-export class AppliedHits {
+export class RecentHits {
   readonly #capacity: number;
   readonly #seen = new Set<number>();
 
