@@ -21,12 +21,9 @@ import { IntelMatcher } from './intel/intel-matcher.ts';
 import { intelConfigSchema } from './intel/config.ts';
 import { geoipConfigSchema } from './geoip/config.ts';
 import { assetConfigSchema } from './assets/config.ts';
+import { FAILED_SSH_LOGIN_RULE } from '../sigma/test-rules.ts';
 
-const RULES = `title: Failed SSH login
-id: 5638f7c0-ac70-491d-8465-2a65075e0d86
-name: failed_login
-logsource: {product: linux, service: sshd}
-detection: {sel: {process.name: sshd, event.outcome: failure}, condition: sel}
+const RULES = `${FAILED_SSH_LOGIN_RULE}
 ---
 title: SSH brute force
 id: 0e95725d-7320-415d-80f7-004da920fc11
