@@ -164,25 +164,26 @@ export class EventContext {
 
   /** Any field of the current event by its split path: through its slot when the rules read it, else from the parsed event. */
   read(path: readonly string[]): unknown {
-    // Callers pass the same precomputed path arrays event after event: their slots are looked up once.
-    let slot = this.#slotOf.get(path);
-    if (slot === undefined) {
-      slot = this.#table.find(path.join('.')) ?? -1;
-      this.#slotOf.set(path, slot);
-    }
+    const slot = this.#slotFor(path);
     return slot < 0 ? readPath(this.event, path) : this.raw(slot);
   }
 
   /** A field of the current event as JSON text: from the event's text when the field has a slot and the event is unparsed, else encoded. */
   json(path: readonly string[]): string | undefined {
+    const slot = this.#slotFor(path);
+    if (slot >= 0 && this.#text !== undefined && this.#enrichedSlots?.[slot] !== 1) return this.#fields.json(slot);
+    const value = this.read(path);
+    return value === undefined ? undefined : JSON.stringify(value);
+  }
+
+  /** The slot of a split path, or -1 when the rules do not read it. Callers pass the same precomputed path arrays event after event: each is looked up once. */
+  #slotFor(path: readonly string[]): number {
     let slot = this.#slotOf.get(path);
     if (slot === undefined) {
       slot = this.#table.find(path.join('.')) ?? -1;
       this.#slotOf.set(path, slot);
     }
-    if (slot >= 0 && this.#text !== undefined && this.#enrichedSlots?.[slot] !== 1) return this.#fields.json(slot);
-    const value = slot < 0 ? readPath(this.event, path) : this.raw(slot);
-    return value === undefined ? undefined : JSON.stringify(value);
+    return slot;
   }
 
   /** The field lowercased once per event: a string, an array of strings, or undefined. */
