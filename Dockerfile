@@ -11,22 +11,33 @@
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ---- dependencies: production node_modules for the whole pnpm workspace ------------------
-FROM ${NODE_IMAGE} AS deps
+# ---- pnpm and the workspace's lockfile, for the two install stages below ------------------
+FROM ${NODE_IMAGE} AS workspace
 ARG PNPM_VERSION=10.34.8
 ENV CI=true \
     PNPM_STORE_DIR=/pnpm-store
 RUN npm install --global --no-fund --no-audit "pnpm@${PNPM_VERSION}" \
  && npm cache clean --force
 WORKDIR /app
-# Fetching needs only the lockfile, so this (slow, networked) layer is rebuilt only when the
-# dependencies change, not when a source file does.
 COPY pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY patches ./patches
+
+# ---- dependencies: production node_modules for the whole pnpm workspace ------------------
+# Fetching needs only the lockfile, so this (slow, networked) layer is rebuilt only when the
+# dependencies change, not when a source file does.
+FROM workspace AS deps
 RUN pnpm fetch --prod --store-dir "$PNPM_STORE_DIR"
 COPY package.json ./
 COPY packages ./packages
 RUN pnpm install --frozen-lockfile --prod --offline --store-dir "$PNPM_STORE_DIR"
+
+# ---- web app: built with its build tools; only its dist/ goes into the image -------------
+FROM workspace AS web
+RUN pnpm fetch --store-dir "$PNPM_STORE_DIR"
+COPY package.json ./
+COPY packages ./packages
+RUN pnpm install --frozen-lockfile --offline --filter @vigil/web --store-dir "$PNPM_STORE_DIR" \
+ && pnpm --filter @vigil/web run build
 
 # ---- runtime ------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
@@ -60,6 +71,7 @@ WORKDIR /app
 COPY --from=deps /app/package.json /app/pnpm-workspace.yaml ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/packages ./packages
+COPY --from=web /app/packages/web/dist ./packages/web/dist
 RUN VIGIL_JS_CACHE=/app/.js-cache node packages/cli/src/stripped-source-cache.js packages
 
 USER 10001:10001

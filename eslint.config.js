@@ -1,9 +1,10 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'coverage/**', 'packages/api/public/vendor/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', 'coverage/**', 'packages/web/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -15,7 +16,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['packages/api/public/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', sessionStorage: 'readonly', URLSearchParams: 'readonly', console: 'readonly', setTimeout: 'readonly', HTMLElement: 'readonly', Event: 'readonly' } },
+    files: ['packages/web/src/app/**/*.{ts,tsx}'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: reactHooks.configs.recommended.rules,
   },
 );

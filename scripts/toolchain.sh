@@ -67,6 +67,15 @@ vigil_ensure_deps() {
   echo "$want" > "$stamp"
 }
 
+# Builds the web app (packages/web, served by `vigil api` at /) when its build is missing or
+# older than any of its sources.
+vigil_ensure_web_app() {
+  local web="$VIGIL_ROOT/packages/web" built="$VIGIL_ROOT/packages/web/dist/index.html"
+  if [ -f "$built" ] && [ -z "$(find "$web/src/app" "$web/index.html" "$web/vite.config.ts" "$web/package.json" "$web/public" -newer "$built" -print -quit 2>/dev/null)" ]; then return 0; fi
+  vigil_log "building the web app (packages/web)"
+  (cd "$web" && node_modules/.bin/vite build --config vite.config.ts) || return 1
+}
+
 vigil_toolchain() {
-  vigil_ensure_node && vigil_ensure_pnpm && vigil_ensure_deps
+  vigil_ensure_node && vigil_ensure_pnpm && vigil_ensure_deps && vigil_ensure_web_app
 }

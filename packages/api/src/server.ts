@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { OncePerInterval, describeError, parseConfig, startAll, stopAll, type Component, type Logger, type Metrics } from '@vigil/runtime';
 import type { Store } from '@vigil/store';
@@ -13,7 +12,8 @@ import { toErrorResponse } from './http/error-response.ts';
 import { buildOpenApiDocument } from './http/openapi.ts';
 import { registerRoutes, type RouteDefinition } from './http/route.ts';
 import { SECURITY_HEADERS } from './http/security-headers.ts';
-import { DASHBOARD_DIR, registerStaticFiles } from './http/static-files.ts';
+import { WEB_APP_DIR } from '@vigil/web';
+import { registerStaticFiles } from './http/static-files.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -31,7 +31,7 @@ export interface ApiDeps {
   readonly logger: Logger;
   /** Readiness of the process, for `GET /healthz`. */
   readonly health: HealthCheck;
-  /** Directory of the dashboard's static files; defaults to this package's `public/`. */
+  /** Directory of the web app's built files; defaults to `@vigil/web`'s build output. */
   readonly dashboardDir?: string;
   /** The edge fleet (enrollment, health, revocation, commands); without it, the `/api/v1/edges` routes are absent. */
   readonly fleet?: ApiFleetDeps;
@@ -46,8 +46,10 @@ export interface ApiServer extends Component {
   readonly config: ApiConfig;
   /** The API routes as declared (what the OpenAPI document lists). */
   readonly routes: readonly RouteDefinition[];
-  /** Every method and URL registered with fastify, dashboard files included. */
+  /** Every method and URL registered with fastify, web app files included. */
   readonly registeredRoutes: readonly { method: string; url: string }[];
+  /** The URLs of the web app's files (none when `dashboard` is off). */
+  readonly webAppFiles: readonly string[];
   /** Addresses listened on once started. */
   addresses(): AddressInfo[];
 }
@@ -125,7 +127,9 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events, backtests, API keys and edges of a Vigil SIEM.' }))),
   );
   registerRoutes(app, routes, auth);
-  if (config.dashboard) registerStaticFiles(app, deps.dashboardDir ?? fileURLToPath(DASHBOARD_DIR));
+  const webAppFiles = config.dashboard
+    ? registerStaticFiles(app, deps.dashboardDir ?? WEB_APP_DIR, (dir) => logger.warn({ dir }, 'the web app is not built (pnpm --filter @vigil/web build): / shows how to build it; the API works'))
+    : [];
 
   return {
     name: 'api',
@@ -133,6 +137,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     config,
     routes,
     registeredRoutes,
+    webAppFiles,
     addresses: () => listening(app),
     async start() {
       await app.listen({ host: config.host, port: config.port });

@@ -1,10 +1,10 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /**
- * Serves the dashboard's static files from memory. The directory is read once at start-up, so
- * a request can never name a file outside it (no path handling per request at all).
+ * Serves the web app's built files from memory. The directory is read once at start-up, so a
+ * request can never name a file outside it (no path handling per request at all).
  */
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -21,18 +21,36 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** The directory holding the dashboard shipped with this package. */
-export const DASHBOARD_DIR = new URL('../../public/', import.meta.url);
+/**
+ * What `/` shows when the web app has not been built (a checkout run without `bin/vigil`, which
+ * builds it): the API itself works, and the page says how to get the app.
+ */
+const NOT_BUILT_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Vigil</title></head>
+<body><h1>Vigil</h1><p>The web app is not built. Run <code>pnpm --filter @vigil/web build</code> (or start Vigil with <code>bin/vigil</code>, which builds it), then restart the API.</p>
+<p>The REST API is up: see <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p></body></html>
+`;
 
-/** Registers a GET route per file under `dir` (and `/` for `index.html`); returns the URLs served. */
-export function registerStaticFiles(app: FastifyInstance, dir: string): string[] {
+/**
+ * Registers a GET route per file under `dir` (and `/` for `index.html`); returns the URLs served.
+ * Files under `assets/` have content hashes in their names (Vite's build), so browsers may keep
+ * them for good; everything else is revalidated. Without `index.html` in `dir`, `/` answers with
+ * a page saying the app is not built, and `onMissing` is told.
+ */
+export function registerStaticFiles(app: FastifyInstance, dir: string, onMissing: (dir: string) => void = () => undefined): string[] {
+  if (!existsSync(join(dir, 'index.html'))) {
+    onMissing(dir);
+    app.get('/', async (_request, reply) => reply.type(CONTENT_TYPES['.html']!).header('Cache-Control', 'no-cache').send(NOT_BUILT_PAGE));
+    return ['/'];
+  }
   const served: string[] = [];
   for (const file of listFiles(dir)) {
     const urlPath = '/' + relative(dir, file).split(sep).join('/');
     const type = CONTENT_TYPES[extname(file).toLowerCase()];
     if (!type) continue;
     const body = readFileSync(file);
-    const send = async (_request: unknown, reply: FastifyReply) => reply.type(type).header('Cache-Control', 'no-cache').send(body);
+    const caching = urlPath.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const send = async (_request: unknown, reply: FastifyReply) => reply.type(type).header('Cache-Control', caching).send(body);
     app.get(urlPath, send);
     served.push(urlPath);
     if (urlPath === '/index.html') {

@@ -34,6 +34,8 @@ export interface TestApiDeps<S extends Store> {
   readonly store?: S;
   /** Backtest rules; by default none. */
   readonly backtest?: ApiBacktestDeps;
+  /** The web app's files; by default `@vigil/web`'s build. */
+  readonly dashboardDir?: string;
 }
 
 /**
@@ -67,7 +69,7 @@ async function build<S extends Store>(dir: string, auth: AuthRepository, config:
   const backtest = deps.backtest ?? { loadRules: async () => parseRuleSources([]).ruleset };
   const metrics = new Metrics({ defaultMetrics: false });
   const health: { ready: boolean; details?: unknown } = { ready: true };
-  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }) });
+  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }), ...(deps.dashboardDir && { dashboardDir: deps.dashboardDir }) });
   return {
     server,
     store,
