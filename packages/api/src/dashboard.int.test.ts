@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { createSqliteStore, type Store } from '@vigil/store';
 import { WEB_APP_DIR } from '@vigil/web';
+import { launchChromium, openWatched, signIn, type WatchedPage } from '@vigil/web/testing';
 import { sampleAlerts, sampleEvents } from './testing/fixtures.ts';
 import { PASSWORDS, createTestApi, type TestApi } from './testing/harness.ts';
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
   api = await createTestApi({}, undefined, undefined, { store });
   await api.server.start();
   baseUrl = `http://127.0.0.1:${api.server.addresses()[0]!.port}`;
-  browser = await chromium.launch({ executablePath: process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -33,27 +34,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Opens the dashboard, failing the test on any console error, CSP violation or dialog. */
-async function open(): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage();
-  const problems: string[] = [];
-  page.on('console', (message) => {
-    // The browser logs every HTTP error answer; the tests provoke some (bad query, wrong password) on purpose.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
-  });
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('dialog', (dialog) => {
-    problems.push(`dialog opened: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  await page.goto(baseUrl + '/');
-  return { page, problems };
+async function open(): Promise<WatchedPage> {
+  return openWatched(browser, baseUrl + '/');
 }
 
 async function login(page: Page, username: keyof typeof PASSWORDS): Promise<void> {
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill(PASSWORDS[username]);
-  await page.getByTestId('login-submit').click();
+  await signIn(page, username, PASSWORDS[username]);
 }
 
 describe('dashboard', () => {

@@ -16,6 +16,7 @@ import { WEB_APP_DIR } from '@vigil/web';
 import { registerStaticFiles } from './http/static-files.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
+import { userRoutes } from './routes/users.ts';
 import { authRoutes } from './routes/auth.ts';
 import { backtestRoutes, type ApiBacktestDeps } from './routes/backtests.ts';
 import { edgeRoutes } from './routes/edges.ts';
@@ -108,6 +109,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
   const apiRoutes: RouteDefinition[] = [
     ...authRoutes({ auth, limiter, sessionTtlMs: config.sessionTtlMs, loginFailures }),
     ...apiKeyRoutes({ auth }),
+    ...userRoutes({ auth }),
     ...eventRoutes({ store }),
     ...alertRoutes({ store }),
     ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
@@ -124,7 +126,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
   let document: Record<string, unknown> | undefined;
   const routes = [...apiRoutes];
   routes.push(
-    openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events, backtests, API keys and edges of a Vigil SIEM.' }))),
+    openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events, backtests, users, API keys and edges of a Vigil SIEM.' }))),
   );
   registerRoutes(app, routes, auth);
   const webAppFiles = config.dashboard

@@ -47,6 +47,17 @@ export interface AuthRepository {
   ensureAdmin(password: string | undefined): Promise<string | undefined>;
   /** Creates a user; throws VIGIL_ERR_AUTH_USER_EXISTS or VIGIL_ERR_AUTH_BAD_PASSWORD. */
   createUser(input: { username: string; password: string; role: Role }): Promise<User>;
+  /** Every user, by name. */
+  listUsers(): Promise<User[]>;
+  /**
+   * Changes a user's role or password; either ends every session the user has (a new password
+   * or a lower role takes effect at once, not at the next login). Null when there is no such
+   * user; throws VIGIL_ERR_AUTH_BAD_PASSWORD, or VIGIL_ERR_AUTH_LAST_ADMIN when it would leave
+   * no admin.
+   */
+  updateUser(username: string, change: { role?: Role | undefined; password?: string | undefined }): Promise<User | null>;
+  /** Deletes a user and their sessions; false when there is no such user. Throws VIGIL_ERR_AUTH_LAST_ADMIN for the last admin. */
+  deleteUser(username: string): Promise<boolean>;
   /** The user when the password matches, else null (same timing for unknown users). */
   checkPassword(username: string, password: string): Promise<User | null>;
   /** Starts a session for an existing user. */

@@ -64,16 +64,59 @@ class SqliteAuthRepository implements AuthRepository {
 
   async createUser(input: { username: string; password: string; role: Role }): Promise<User> {
     if (!USERNAME.test(input.username)) throw apiErrors.create('VIGIL_ERR_AUTH_BAD_USERNAME', { username: JSON.stringify(input.username) });
-    if (input.password.length < PASSWORD_LENGTH.min || input.password.length > PASSWORD_LENGTH.max) {
-      throw apiErrors.create('VIGIL_ERR_AUTH_BAD_PASSWORD', { minLength: PASSWORD_LENGTH.min, maxLength: PASSWORD_LENGTH.max });
-    }
-    const hash = await hashPassword(input.password);
+    const hash = await hashPassword(acceptablePassword(input.password));
     const createdAt = new Date().toISOString();
     const result = this.#db
       .prepare('INSERT INTO users (username, role, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING')
       .run(input.username, input.role, hash, createdAt);
     if (result.changes === 0) throw apiErrors.create('VIGIL_ERR_AUTH_USER_EXISTS', { username: input.username });
     return { username: input.username, role: input.role, createdAt };
+  }
+
+  async listUsers(): Promise<User[]> {
+    const rows = this.#db.prepare('SELECT username, role, created_at FROM users ORDER BY username').all();
+    // Listed as stored even with a role this version does not know, so an admin can see and fix it.
+    return rows.map((row) => ({ username: String(row.username), role: String(row.role) as Role, createdAt: String(row.created_at) }));
+  }
+
+  async updateUser(username: string, change: { role?: Role | undefined; password?: string | undefined }): Promise<User | null> {
+    const user = this.#findUser(username);
+    if (!user) return null;
+    const hash = change.password === undefined ? user.passwordHash : await hashPassword(acceptablePassword(change.password));
+    const role = change.role ?? user.role;
+    if (user.role === 'admin' && role !== 'admin') this.#keepAnAdmin(username);
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.prepare('UPDATE users SET role = ?, password_hash = ? WHERE username = ?').run(role, hash, username);
+      this.#db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return { username, role, createdAt: user.createdAt };
+  }
+
+  async deleteUser(username: string): Promise<boolean> {
+    const user = this.#findUser(username);
+    if (!user) return false;
+    if (user.role === 'admin') this.#keepAnAdmin(username);
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      this.#db.prepare('DELETE FROM sessions WHERE username = ?').run(username);
+      this.#db.prepare('DELETE FROM users WHERE username = ?').run(username);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return true;
+  }
+
+  /** Throws VIGIL_ERR_AUTH_LAST_ADMIN when `username` is the only admin left. */
+  #keepAnAdmin(username: string): void {
+    const others = this.#db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND username <> ?").get(username);
+    if (Number(others?.n ?? 0) === 0) throw apiErrors.create('VIGIL_ERR_AUTH_LAST_ADMIN', { username });
   }
 
   async checkPassword(username: string, password: string): Promise<User | null> {
@@ -181,6 +224,14 @@ class SqliteAuthRepository implements AuthRepository {
     this.#lastUsedWritten.set(id, now.getTime());
     this.#db.prepare('UPDATE api_keys SET last_used = ? WHERE id = ?').run(now.toISOString(), id);
   }
+}
+
+/** The password when its length is acceptable; throws VIGIL_ERR_AUTH_BAD_PASSWORD otherwise. */
+function acceptablePassword(password: string): string {
+  if (password.length < PASSWORD_LENGTH.min || password.length > PASSWORD_LENGTH.max) {
+    throw apiErrors.create('VIGIL_ERR_AUTH_BAD_PASSWORD', { minLength: PASSWORD_LENGTH.min, maxLength: PASSWORD_LENGTH.max });
+  }
+  return password;
 }
 
 /** A stored role, or null for one this version does not know (e.g. written by a newer one): it grants nothing. */

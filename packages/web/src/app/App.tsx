@@ -8,6 +8,7 @@ import { AlertsPage } from './pages/AlertsPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
 import { EdgesPage } from './pages/EdgesPage.tsx';
 import { ApiKeysPage } from './pages/ApiKeysPage.tsx';
+import { UsersPage } from './pages/UsersPage.tsx';
 
 /** The pages in the navigation bar, and who sees them. */
 const PAGES = [
@@ -15,6 +16,7 @@ const PAGES = [
   { id: 'alerts', label: 'Alerts', admin: false },
   { id: 'search', label: 'Search', admin: false },
   { id: 'edges', label: 'Edges', admin: false },
+  { id: 'users', label: 'Users', admin: true },
   { id: 'api-keys', label: 'API keys', admin: true },
 ] as const;
 
@@ -90,6 +92,7 @@ export function App() {
         {page === 'alerts' && <AlertsPage me={me} selectedId={route.segments[1]} params={route.params} />}
         {page === 'search' && <SearchPage key={route.params.toString()} params={route.params} />}
         {page === 'edges' && <EdgesPage me={me} />}
+        {page === 'users' && me.role === 'admin' && <UsersPage me={me} />}
         {page === 'api-keys' && me.role === 'admin' && <ApiKeysPage />}
         {!PAGES.some((entry) => entry.id === page) && <p className="muted">No such page.</p>}
       </main>

@@ -95,6 +95,12 @@ export interface EventPage {
   readonly cursor: string | null;
 }
 
+export interface User {
+  readonly username: string;
+  readonly role: Role;
+  readonly createdAt: string;
+}
+
 export interface ApiKeyInfo {
   readonly id: string;
   readonly name: string;

@@ -31,7 +31,8 @@ function timeline(alert: Alert): Entry[] {
   const info = alert.vigil.alert;
   const entries: Entry[] = [
     { at: info.first_seen, text: 'first event', kind: 'change' },
-    ...info.history.map((entry): Entry => ({ at: entry.at, text: `${entry.actor}: ${entry.field} ${entry.from ?? '∅'} → ${entry.to ?? '∅'}`, kind: 'change' })),
+    // Comments are in the history too; they are listed once, as comments.
+    ...info.history.filter((entry) => entry.field !== 'comment').map((entry): Entry => ({ at: entry.at, text: `${entry.actor}: ${entry.field} ${entry.from ?? '∅'} → ${entry.to ?? '∅'}`, kind: 'change' })),
     ...info.comments.map((comment): Entry => ({ at: comment.at, text: `${comment.author}: ${comment.text}`, kind: 'comment' })),
   ];
   if (info.last_seen !== info.first_seen) entries.push({ at: info.last_seen, text: `latest event (${plural(info.count, 'event')} in all)`, kind: 'change' });
@@ -145,7 +146,7 @@ export function AlertDetail({ id, me, version, onChanged, onClose }: { id: strin
       <h3>Timeline</h3>
       <ul className="history" data-testid="detail-history">
         {timeline(alert).map((entry, index) => (
-          <li key={index} className={entry.kind}>
+          <li key={index} className={`entry-${entry.kind}`}>
             <span className="time">{formatTime(entry.at)}</span> {entry.text}
           </li>
         ))}

@@ -165,14 +165,14 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
             <tr>
               <th aria-label="Select" />
               <th>Severity</th>
-              <th>Rule</th>
+              <th className="wide">Rule</th>
               <th>Message</th>
               <th>Count</th>
               <th className="wide">First seen</th>
               <th>Last seen</th>
               <th>Status</th>
               <th className="wide">Assignee</th>
-              <th />
+              <th className="wide" />
             </tr>
           </thead>
           <tbody>
@@ -187,16 +187,16 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
                   <td>
                     <Severity level={info.severity} />
                   </td>
-                  <td data-testid="alert-rule">{alert.rule.name}</td>
+                  <td className="wide" data-testid="alert-rule">{alert.rule.name}</td>
                   <td className="message" data-testid="alert-message">
-                    {alert.message}
+                    <span className="clamp">{alert.message}</span>
                   </td>
                   <td data-testid="alert-count">{info.count}</td>
                   <td className="time wide">{formatTime(info.first_seen)}</td>
                   <td className="time">{formatTime(info.last_seen)}</td>
                   <td data-testid="alert-status">{info.status}</td>
                   <td className="wide">{info.assignee ?? ''}</td>
-                  <td>
+                  <td className="wide">
                     <div className="actions">
                       <button
                         type="button"
