@@ -10,7 +10,7 @@ import { sendTcpOctetCounted } from '../e2e/syslog-client.ts';
 /**
  * The web app in Debian's Chromium against a real `vigil start` (edge, engine, indexer, API, SQLite
  * store): traffic goes in over syslog and HTTP, alerts come out of the rule pack, and an analyst,
- * a viewer and an admin use what the process serves. Screenshots of the main pages go to
+ * a viewer and an admin use what the process serves, and the audit log shows what they did. Screenshots of the main pages go to
  * docs/screenshots/ (the README shows them).
  */
 
@@ -196,6 +196,15 @@ describe('the web app on vigil start', () => {
 
     await page.getByTestId('nav-users').click();
     await expect.poll(() => page.getByTestId('user-row').count()).toBe(3);
+
+    // The audit log has the analyst's triage and comment, the viewer's refused change and the key just made.
+    await page.getByTestId('nav-audit').click();
+    const audit = page.getByTestId('audit-row');
+    await expect.poll(() => audit.filter({ hasText: 'createApiKey' }).count()).toBe(2);
+    expect(await audit.filter({ hasText: 'alice' }).filter({ hasText: 'updateAlert' }).count()).toBeGreaterThanOrEqual(2);
+    expect(await audit.filter({ hasText: 'victor' }).filter({ hasText: 'VIGIL_ERR_API_FORBIDDEN' }).count()).toBe(1);
+    expect(await page.locator('main').textContent()).not.toContain(USERS.alice.password);
+    await screenshot(page, 'audit');
     await page.getByTestId('nav-alerts').click();
     await page.getByTestId('alert-row').first().waitFor();
     await screenshot(page, 'alerts');

@@ -6,6 +6,8 @@ export * from './auth/auth-repository.ts';
 export * from './auth/sqlite-auth-repository.ts';
 export * from './fleet/fleet-repository.ts';
 export { createSqliteFleetRepository } from './fleet/sqlite-fleet-repository.ts';
+export type { AuditEntry, AuditLog } from './audit/audit-log.ts';
+export { createSqliteAuditLog } from './audit/sqlite-audit-log.ts';
 export type { ApiFleetDeps, CommandRequest } from './fleet/fleet-service.ts';
 export { FLEET_CONSUMER_GROUP } from './fleet/heartbeat-consumer.ts';
 export { buildOpenApiDocument } from './http/openapi.ts';

@@ -17,6 +17,9 @@ import { registerStaticFiles } from './http/static-files.ts';
 import { alertRoutes } from './routes/alerts.ts';
 import { apiKeyRoutes } from './routes/api-keys.ts';
 import { userRoutes } from './routes/users.ts';
+import { auditRoutes } from './routes/audit.ts';
+import type { AuditLog } from './audit/audit-log.ts';
+import { auditEntry } from './audit/route-audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { backtestRoutes, type ApiBacktestDeps } from './routes/backtests.ts';
 import { edgeRoutes } from './routes/edges.ts';
@@ -28,6 +31,8 @@ import { openApiRoute } from './routes/openapi.ts';
 export interface ApiDeps {
   readonly store: Store;
   readonly auth: AuthRepository;
+  /** Where every change and login is recorded (append-only). */
+  readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Readiness of the process, for `GET /healthz`. */
@@ -74,6 +79,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
   const requests = metrics.counter('vigil_api_requests_total', 'API requests answered, by route and HTTP status.', ['route', 'status']);
   const loginFailures = metrics.counter('vigil_api_login_failures_total', 'Failed logins (wrong username or password).');
   const oncePerInterval = new OncePerInterval();
+  const auditFailures = metrics.counter('vigil_api_audit_write_failures_total', 'Audit entries that could not be written (the request itself was answered).');
 
   const registeredRoutes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
@@ -110,6 +116,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     ...authRoutes({ auth, limiter, sessionTtlMs: config.sessionTtlMs, loginFailures }),
     ...apiKeyRoutes({ auth }),
     ...userRoutes({ auth }),
+    ...auditRoutes({ audit: deps.audit }),
     ...eventRoutes({ store }),
     ...alertRoutes({ store }),
     ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
@@ -128,7 +135,17 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
   routes.push(
     openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events, backtests, users, API keys and edges of a Vigil SIEM.' }))),
   );
-  registerRoutes(app, routes, auth);
+  registerRoutes(app, routes, auth, (route, request, principal, error) => {
+    // Reads are not audited; a request no one could be named for (no valid token) is only counted in the metrics.
+    if (route.spec.method === 'GET' || (principal === null && route.spec.access !== 'public')) return;
+    try {
+      deps.audit.append(auditEntry({ operationId: route.spec.operationId, request, principal, error, now: new Date() }));
+    } catch (failure) {
+      auditFailures.inc();
+      const problem = apiErrors.create('VIGIL_ERR_API_AUDIT_WRITE_FAILED', { reason: describeError(failure) });
+      if (oncePerInterval.shouldLog(problem.code)) logger.error({ code: problem.code }, problem.message);
+    }
+  });
   const webAppFiles = config.dashboard
     ? registerStaticFiles(app, deps.dashboardDir ?? WEB_APP_DIR, (dir) => logger.warn({ dir }, 'the web app is not built (pnpm --filter @vigil/web build): / shows how to build it; the API works'))
     : [];

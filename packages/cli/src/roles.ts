@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApiServer, type ApiFleetDeps, type ApiServer, type AuthRepository } from '@vigil/api';
+import { createApiServer, type ApiFleetDeps, type ApiServer, type AuditLog, type AuthRepository } from '@vigil/api';
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
 import { FleetMonitor, Notifier, ProvenanceAlerts, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories } from '@vigil/engine';
@@ -112,10 +112,10 @@ export function buildIndexer(shared: Shared, bus: Bus, producer: BusProducer, st
  * The API role; `fleet` brings the fleet repository, the bus, a producer and the CA (its key when
  * this process may issue and sign). Backtests load the engine's configured rules.
  */
-export function buildApi(shared: Shared, store: Store, auth: AuthRepository, ready: () => boolean, fleet: ApiFleetDeps): ApiServer {
+export function buildApi(shared: Shared, store: Store, auth: AuthRepository, audit: AuditLog, ready: () => boolean, fleet: ApiFleetDeps): ApiServer {
   const { config, metrics, logger } = shared;
   const backtest = { loadRules: () => loadRules(ruleDirectories(config.engine), pipelineOptions(config.engine)), detection: config.engine.detection };
-  return createApiServer(config.api, { store, auth, metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
+  return createApiServer(config.api, { store, auth, audit, metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorBodySchema } from '../routes/schemas.ts';
 import { bearer, createTestApi, type TestApi } from '../testing/harness.ts';
@@ -23,6 +24,18 @@ describe('GET /api/v1/openapi.json', () => {
   it('is an OpenAPI 3.1 document served without authentication', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('validates against the OpenAPI 3.1 schema (with every $ref resolving)', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(structuredClone(doc));
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    // A broken document is caught: the check is not vacuous.
+    const broken = structuredClone(doc);
+    broken.paths['/api/v1/alerts'].get.responses['200'].content['application/json'].schema = { $ref: '#/components/schemas/NoSuchSchema' };
+    expect((await new Validator().validate(broken)).valid).toBe(false);
   });
 
   it('lists every route registered with the server (web app files aside)', () => {

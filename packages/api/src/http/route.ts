@@ -78,31 +78,50 @@ export function defineRoute<P extends Schema = undefined, Q extends Schema = und
   };
 }
 
-/** Registers routes on fastify: authentication and role check first, then validation, then the handler. */
-export function registerRoutes(app: FastifyInstance, routes: readonly RouteDefinition[], auth: AuthRepository): void {
+/** Told how each request to a route ended (`error` null when it succeeded), with who made it when known. */
+export type RouteOutcomeListener = (route: RouteDefinition, request: FastifyRequest, principal: Principal | null, error: unknown) => void;
+
+/**
+ * Registers routes on fastify: authentication and role check first, then validation, then the
+ * handler. `outcome` hears how every request ended (the audit log).
+ */
+export function registerRoutes(app: FastifyInstance, routes: readonly RouteDefinition[], auth: AuthRepository, outcome: RouteOutcomeListener = () => undefined): void {
   for (const route of routes) {
     const { access } = route.spec;
     app.route({
       method: route.spec.method,
       url: route.spec.url,
       handler: async (request, reply) => {
-        const principal = access === 'public' ? null : await authorize(request, access, auth);
-        const result = await route.handle(request, reply, principal);
-        if (reply.sent) return reply;
-        return reply.send(result);
+        let principal: Principal | null = null;
+        try {
+          if (access !== 'public') {
+            principal = await authenticate(request, auth);
+            authorize(request, principal, access);
+          }
+          const result = await route.handle(request, reply, principal);
+          outcome(route, request, principal, null);
+          if (reply.sent) return reply;
+          return reply.send(result);
+        } catch (error) {
+          outcome(route, request, principal, error);
+          throw error;
+        }
       },
     });
   }
 }
 
-async function authorize(request: FastifyRequest, roles: readonly Role[], auth: AuthRepository): Promise<Principal> {
+async function authenticate(request: FastifyRequest, auth: AuthRepository): Promise<Principal> {
   const bearer = bearerOf(request.headers.authorization);
   const principal = bearer === null ? null : await auth.authenticate(bearer);
   if (!principal) throw apiErrors.create('VIGIL_ERR_API_UNAUTHENTICATED');
+  return principal;
+}
+
+function authorize(request: FastifyRequest, principal: Principal, roles: readonly Role[]): void {
   if (!roles.includes(principal.role)) {
     throw apiErrors.create('VIGIL_ERR_API_FORBIDDEN', { role: principal.role, action: `${request.method} ${request.routeOptions.url ?? request.url}` });
   }
-  return principal;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */

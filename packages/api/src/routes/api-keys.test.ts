@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, createTestApi, type TestApi } from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { bearer, withTestApi, type TestApi } from '../testing/harness.ts';
 
 let api: TestApi;
 let adminToken: string;
-
-beforeAll(async () => {
-  api = await createTestApi();
-  adminToken = await api.login('admin');
-});
-
-afterAll(async () => {
-  await api.close();
-});
+withTestApi((context) => ({ api, adminToken } = context));
 
 describe('API keys', () => {
   it('an admin creates a key that works as a bearer with its role, lists it without the secret, and revokes it', async () => {

@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORDS, bearer, createTestApi, type TestApi } from '../testing/harness.ts';
+import { describe, expect, it } from 'vitest';
+import { PASSWORDS, bearer, withTestApi, type TestApi } from '../testing/harness.ts';
 
 let api: TestApi;
 let adminToken: string;
-
-beforeAll(async () => {
-  api = await createTestApi();
-  adminToken = await api.login('admin');
-});
-
-afterAll(async () => {
-  await api.close();
-});
+withTestApi((context) => ({ api, adminToken } = context));
 
 function call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: Record<string, unknown>, token = adminToken) {
   return api.server.app.inject({ method, url, headers: bearer(token), ...(payload && { payload }) });

@@ -1,12 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { parseRuleSources } from '@vigil/engine';
 import { Metrics, silentLogger, type Logger } from '@vigil/runtime';
 import type { Store } from '@vigil/store';
 import type { ApiConfigInput } from '../config.ts';
 import type { AuthRepository } from '../auth/auth-repository.ts';
 import { createSqliteAuthRepository } from '../auth/sqlite-auth-repository.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import { createSqliteAuditLog } from '../audit/sqlite-audit-log.ts';
 import type { ApiFleetDeps } from '../fleet/fleet-service.ts';
 import type { ApiBacktestDeps } from '../routes/backtests.ts';
 import { createApiServer, type ApiServer } from '../server.ts';
@@ -19,8 +22,12 @@ export const PASSWORDS = { admin: 'correct horse battery staple', alice: 'analys
 /** A test API: a real auth database in a temp dir, the fake store with sample data (or the store given), the real server. */
 export interface TestApi<S extends Store = FakeStore> {
   readonly server: ApiServer;
+  /** Its temp dir (auth.db is there). */
+  readonly dir: string;
   readonly store: S;
   readonly auth: AuthRepository;
+  /** The audit log (in the auth database). */
+  readonly audit: AuditLog;
   readonly metrics: Metrics;
   readonly health: { ready: boolean; details?: unknown };
   /** Logs in through the API and returns the bearer token. */
@@ -69,11 +76,14 @@ async function build<S extends Store>(dir: string, auth: AuthRepository, config:
   const backtest = deps.backtest ?? { loadRules: async () => parseRuleSources([]).ruleset };
   const metrics = new Metrics({ defaultMetrics: false });
   const health: { ready: boolean; details?: unknown } = { ready: true };
-  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }), ...(deps.dashboardDir && { dashboardDir: deps.dashboardDir }) });
+  const audit = createSqliteAuditLog(join(dir, 'auth.db'));
+  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, audit, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }), ...(deps.dashboardDir && { dashboardDir: deps.dashboardDir }) });
   return {
     server,
+    dir,
     store,
     auth,
+    audit,
     metrics,
     health,
     async login(username) {
@@ -84,6 +94,7 @@ async function build<S extends Store>(dir: string, auth: AuthRepository, config:
     async close() {
       await server.stop();
       await fleet?.repository.close();
+      await audit.close();
       await auth.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -100,4 +111,19 @@ async function sampleStore(): Promise<FakeStore> {
 /** The Authorization header for a token or key. */
 export function bearer(token: string): { authorization: string } {
   return { authorization: `Bearer ${token}` };
+}
+
+/**
+ * A test API for the test file calling this: created (with the admin logged in) before its
+ * tests, closed after them. `ready` receives both once they exist.
+ */
+export function withTestApi(ready: (context: { api: TestApi; adminToken: string }) => void): void {
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    api = await createTestApi();
+    ready({ api, adminToken: await api.login('admin') });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
 }

@@ -9,6 +9,7 @@ import { SearchPage } from './pages/SearchPage.tsx';
 import { EdgesPage } from './pages/EdgesPage.tsx';
 import { ApiKeysPage } from './pages/ApiKeysPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
+import { AuditPage } from './pages/AuditPage.tsx';
 
 /** The pages in the navigation bar, and who sees them. */
 const PAGES = [
@@ -18,6 +19,7 @@ const PAGES = [
   { id: 'edges', label: 'Edges', admin: false },
   { id: 'users', label: 'Users', admin: true },
   { id: 'api-keys', label: 'API keys', admin: true },
+  { id: 'audit', label: 'Audit log', admin: true },
 ] as const;
 
 /** Signed out: the login page. Signed in: the navigation bar and the page the URL names. */
@@ -94,6 +96,7 @@ export function App() {
         {page === 'edges' && <EdgesPage me={me} />}
         {page === 'users' && me.role === 'admin' && <UsersPage me={me} />}
         {page === 'api-keys' && me.role === 'admin' && <ApiKeysPage />}
+        {page === 'audit' && me.role === 'admin' && <AuditPage />}
         {!PAGES.some((entry) => entry.id === page) && <p className="muted">No such page.</p>}
       </main>
     </>

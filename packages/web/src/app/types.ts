@@ -127,3 +127,14 @@ export interface Edge {
     readonly drops: Readonly<Record<string, number>>;
   } | null;
 }
+
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly detail: Readonly<Record<string, unknown>>;
+  readonly outcome: string;
+  readonly address: string;
+}
