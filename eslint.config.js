@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'coverage/**', 'packages/web/dist/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', 'coverage/**', 'packages/web/dist/**', 'packages/web/src/app/api-types.ts'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -63,7 +63,7 @@ export interface ApiServer extends Component {
 /** Creates the REST API + dashboard server. Nothing listens until `start()`. */
 export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): ApiServer {
   const config = parseConfig(apiConfigSchema, configInput, 'api configuration');
-  const { store, auth, metrics, logger, health } = deps;
+  const { auth, metrics, logger } = deps;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // No per-request log lines: requests are counted in metrics, and failures logged once per interval.
@@ -111,29 +111,18 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     return reply.code(404).send(toErrorResponse(error, config).body);
   });
 
-  const limiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
-  const apiRoutes: RouteDefinition[] = [
-    ...authRoutes({ auth, limiter, sessionTtlMs: config.sessionTtlMs, loginFailures }),
-    ...apiKeyRoutes({ auth }),
-    ...userRoutes({ auth }),
-    ...auditRoutes({ audit: deps.audit }),
-    ...eventRoutes({ store }),
-    ...alertRoutes({ store }),
-    ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
-    ...healthRoutes({ health, metrics }),
-  ];
   const fleet = deps.fleet && new FleetService(deps.fleet, { config: config.fleet, metrics, logger: logger.child({ part: 'fleet' }) });
-  if (fleet) {
-    const authFailures = metrics.counter('vigil_api_fleet_auth_failures_total', 'Refused enrollments (bad token) and renewals (untrusted certificate or bad signature), by route.', ['route']);
-    const fleetLimiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
-    apiRoutes.push(...edgeRoutes({ fleet, limiter: fleetLimiter, silentAfterIntervals: config.fleet.silentAfterIntervals, authFailures }));
-    apiRoutes.push(...suppressionRoutes({ fleet }));
-  }
   const fleetComponents = fleet?.components ?? [];
-  let document: Record<string, unknown> | undefined;
-  const routes = [...apiRoutes];
-  routes.push(
-    openApiRoute(() => (document ??= buildOpenApiDocument(routes, { title: 'Vigil API', version: '1', description: 'Alerts, events, backtests, users, API keys and edges of a Vigil SIEM.' }))),
+  const routes = documentedRoutes(
+    routeList({
+      config,
+      deps,
+      loginFailures,
+      fleet: fleet && {
+        service: fleet,
+        authFailures: metrics.counter('vigil_api_fleet_auth_failures_total', 'Refused enrollments (bad token) and renewals (untrusted certificate or bad signature), by route.', ['route']),
+      },
+    }),
   );
   registerRoutes(app, routes, auth, (route, request, principal, error) => {
     // Reads are not audited; a request no one could be named for (no valid token) is only counted in the metrics.
@@ -180,4 +169,58 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
 
 function listening(app: FastifyInstance): AddressInfo[] {
   return app.addresses().filter((address): address is AddressInfo => typeof address === 'object');
+}
+
+/** What the routes are made of. */
+interface RouteParts {
+  readonly config: ApiConfig;
+  readonly deps: Pick<ApiDeps, 'auth' | 'audit' | 'store' | 'health' | 'metrics' | 'backtest'>;
+  readonly loginFailures: { inc(): void };
+  /** The fleet's routes (edges, suppressions) are there only with a fleet. */
+  readonly fleet: { service: FleetService; authFailures: { inc(labels: { route: string }): void } } | undefined;
+}
+
+/** Every API route but the OpenAPI document's own. */
+function routeList(parts: RouteParts): RouteDefinition[] {
+  const { config, deps, loginFailures, fleet } = parts;
+  const { auth, store } = deps;
+  const limiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
+  const routes: RouteDefinition[] = [
+    ...authRoutes({ auth, limiter, sessionTtlMs: config.sessionTtlMs, loginFailures }),
+    ...apiKeyRoutes({ auth }),
+    ...userRoutes({ auth }),
+    ...auditRoutes({ audit: deps.audit }),
+    ...eventRoutes({ store }),
+    ...alertRoutes({ store }),
+    ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
+    ...healthRoutes({ health: deps.health, metrics: deps.metrics }),
+  ];
+  if (fleet) {
+    const fleetLimiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
+    routes.push(...edgeRoutes({ fleet: fleet.service, limiter: fleetLimiter, silentAfterIntervals: config.fleet.silentAfterIntervals, authFailures: fleet.authFailures }));
+    routes.push(...suppressionRoutes({ fleet: fleet.service }));
+  }
+  return routes;
+}
+
+const DOCUMENT_INFO = { title: 'Vigil API', version: '1', description: 'Alerts, events, backtests, users, audit log, API keys and edges of a Vigil SIEM.' };
+
+/** The routes plus `GET /api/v1/openapi.json`, which describes all of them (itself included). */
+function documentedRoutes(routes: RouteDefinition[]): RouteDefinition[] {
+  let document: Record<string, unknown> | undefined;
+  const all = [...routes];
+  all.push(openApiRoute(() => (document ??= buildOpenApiDocument(all, DOCUMENT_INFO))));
+  return all;
+}
+
+/**
+ * The OpenAPI document of every route a full API serves (the fleet's included), made without a
+ * server: the routes are declared with placeholders for what only their handlers use. For the
+ * generated reference (`docs/openapi.json`) and the web app's types.
+ */
+export function openApiDocument(): Record<string, unknown> {
+  const handlersOnly = undefined as never;
+  const config = parseConfig(apiConfigSchema, {}, 'api configuration');
+  const routes = routeList({ config, deps: {} as RouteParts['deps'], loginFailures: handlersOnly, fleet: { service: handlersOnly, authFailures: handlersOnly } });
+  return buildOpenApiDocument(documentedRoutes(routes), DOCUMENT_INFO);
 }

@@ -2,6 +2,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorBodySchema } from '../routes/schemas.ts';
 import { bearer, createTestApi, type TestApi } from '../testing/harness.ts';
+import { openApiDocument } from '../server.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed JSON document, walked by path in assertions
 type Json = Record<string, any>;
@@ -24,6 +25,13 @@ describe('GET /api/v1/openapi.json', () => {
   it('is an OpenAPI 3.1 document served without authentication', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('is the document made without a server (docs/openapi.json), which also has the fleet\'s routes', () => {
+    const generated = openApiDocument() as Json;
+    for (const [path, operations] of Object.entries(doc.paths)) expect(generated.paths[path], path).toEqual(operations);
+    expect(Object.keys(generated.paths)).toEqual(expect.arrayContaining(['/api/v1/edges', '/api/v1/edges/enroll', '/api/v1/suppressions']));
+    expect(generated.components).toEqual(expect.objectContaining({ securitySchemes: doc.components.securitySchemes }));
   });
 
   it('validates against the OpenAPI 3.1 schema (with every $ref resolving)', async () => {

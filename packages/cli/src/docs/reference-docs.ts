@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { apiErrors } from '@vigil/api';
+import { apiErrors, openApiDocument } from '@vigil/api';
 import { busErrors } from '@vigil/bus';
 import { edgeErrors } from '@vigil/edge';
 import { engineErrors } from '@vigil/engine';
@@ -12,11 +12,12 @@ import { storeErrors } from '@vigil/store';
 import { vigilConfigSchema } from '../config.ts';
 import { renderConfigReference } from './config-reference.ts';
 import { renderErrorsReference } from './errors-reference.ts';
+import { renderApiTypes } from './api-types.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..', '..');
 
 /** Every generated reference document: path (relative to the repo) → expected content. */
-export function referenceDocs(): Record<string, string> {
+export async function referenceDocs(): Promise<Record<string, string>> {
   const registries = {
     '@vigil/api': apiErrors,
     '@vigil/bus': busErrors,
@@ -27,15 +28,18 @@ export function referenceDocs(): Record<string, string> {
     '@vigil/provenance': provenanceErrors,
     '@vigil/store': storeErrors,
   } as Record<string, ErrorRegistry<ErrorCode>>;
+  const openApi = openApiDocument();
   return {
     'docs/configuration.md': renderConfigReference(vigilConfigSchema),
     'docs/errors.md': renderErrorsReference(registries),
+    'docs/openapi.json': `${JSON.stringify(openApi, null, 2)}\n`,
+    'packages/web/src/app/api-types.ts': await renderApiTypes(openApi),
   };
 }
 
 /** Paths whose content on disk differs from what the code generates. */
-export function staleReferenceDocs(): string[] {
-  return Object.entries(referenceDocs())
+export async function staleReferenceDocs(): Promise<string[]> {
+  return Object.entries(await referenceDocs())
     .filter(([path, content]) => {
       try {
         return readFileSync(join(REPO_ROOT, path), 'utf8') !== content;

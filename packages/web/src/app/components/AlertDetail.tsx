@@ -5,7 +5,7 @@ import { ErrorLine } from './ErrorLine.tsx';
 import { formatTime, plural, term } from '../format.ts';
 import { canTriage, NO_TRIAGE } from '../roles.ts';
 import { href } from '../router.ts';
-import { RESOLUTIONS, type Alert, type EcsEvent, type WhoAmI } from '../types.ts';
+import { RESOLUTIONS, type Alert, type AlertDetailAnswer, type WhoAmI } from '../types.ts';
 import { CloseMenu } from './CloseMenu.tsx';
 import { EventCard } from './EventView.tsx';
 import { Severity } from './Severity.tsx';
@@ -44,7 +44,7 @@ export function AlertDetail({ id, me, version, onChanged, onClose }: { id: strin
   const action = useAction();
   const [comment, setComment] = useState('');
   const triage = canTriage(me);
-  const { data: detail, error: loadError } = useLoaded(`${id}#${version}`, () => api<{ alert: Alert; events: EcsEvent[] }>(`/api/v1/alerts/${encodeURIComponent(id)}`));
+  const { data: detail, error: loadError } = useLoaded(`${id}#${version}`, () => api<AlertDetailAnswer>(`/api/v1/alerts/${encodeURIComponent(id)}`));
   const error = action.error || loadError;
 
   async function patch(body: Record<string, unknown>): Promise<boolean> {

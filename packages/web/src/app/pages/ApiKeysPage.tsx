@@ -3,7 +3,7 @@ import { api } from '../api.ts';
 import { useAction, useLoaded } from '../hooks.ts';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 import { formatTime } from '../format.ts';
-import type { ApiKeyInfo, Role } from '../types.ts';
+import type { Answer, Role } from '../types.ts';
 
 const KEY_ROLES: readonly Role[] = ['ingest', 'viewer', 'analyst', 'admin'];
 
@@ -13,14 +13,14 @@ export function ApiKeysPage() {
   const [role, setRole] = useState<Role>('ingest');
   const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
   const action = useAction();
-  const listed = useLoaded('api-keys', () => api<{ apiKeys: ApiKeyInfo[] }>('/api/v1/api-keys'));
+  const listed = useLoaded('api-keys', () => api<Answer<'listApiKeys'>>('/api/v1/api-keys'));
   const keys = listed.data?.apiKeys ?? [];
   const error = action.error || listed.error;
 
   async function create(event: FormEvent) {
     event.preventDefault();
     await action.run(async () => {
-      const { key } = await api<{ id: string; key: string }>('/api/v1/api-keys', { method: 'POST', body: { name, role } });
+      const { key } = await api<Answer<'createApiKey', 201>>('/api/v1/api-keys', { method: 'POST', body: { name, role } });
       setCreated({ name, key });
       setName('');
       listed.reload();

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, query } from '../api.ts';
 import { formatTime, show } from '../format.ts';
 import { useLoaded } from '../hooks.ts';
-import type { AuditEntry } from '../types.ts';
+import type { Answer } from '../types.ts';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 
 const PAGE_SIZE = 100;
@@ -13,7 +13,7 @@ export function AuditPage() {
   const [draft, setDraft] = useState(filter);
   const [cursor, setCursor] = useState<string | undefined>(undefined);
   const path = `/api/v1/audit${query({ actor: filter.actor, action: filter.action, size: PAGE_SIZE, cursor })}`;
-  const page = useLoaded(path, () => api<{ entries: AuditEntry[]; cursor: string | null }>(path));
+  const page = useLoaded(path, () => api<Answer<'listAudit'>>(path));
 
   function apply(event: FormEvent) {
     event.preventDefault();

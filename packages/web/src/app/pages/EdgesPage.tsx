@@ -3,17 +3,17 @@ import { api } from '../api.ts';
 import { useAction, useLoaded } from '../hooks.ts';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 import { formatTime } from '../format.ts';
-import type { Edge, WhoAmI } from '../types.ts';
+import type { Answer, WhoAmI } from '../types.ts';
 import { EdgeHealth } from '../components/EdgeHealth.tsx';
 
 /** Enrolled edges and their health; admins issue enrollment tokens and revoke edges. */
 export function EdgesPage({ me }: { me: WhoAmI }) {
   const action = useAction();
-  const listed = useLoaded('edges', () => api<{ edges: Edge[] }>('/api/v1/edges'), 10_000);
+  const listed = useLoaded('edges', () => api<Answer<'listEdges'>>('/api/v1/edges'), 10_000);
   const edges = listed.data?.edges ?? [];
   const error = action.error || listed.error;
   const [edgeId, setEdgeId] = useState('');
-  const [token, setToken] = useState<{ edgeId: string; token: string; expiresAt: string } | null>(null);
+  const [token, setToken] = useState<Answer<'createEnrollmentToken', 201> | null>(null);
   const [revoking, setRevoking] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const admin = me.role === 'admin';
@@ -21,7 +21,7 @@ export function EdgesPage({ me }: { me: WhoAmI }) {
   async function issueToken(event: FormEvent) {
     event.preventDefault();
     await action.run(async () => {
-      setToken(await api<{ edgeId: string; token: string; expiresAt: string }>('/api/v1/edges/enrollment-tokens', { method: 'POST', body: { edgeId } }));
+      setToken(await api<Answer<'createEnrollmentToken', 201>>('/api/v1/edges/enrollment-tokens', { method: 'POST', body: { edgeId } }));
       setEdgeId('');
     });
   }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, messageOf } from '../api.ts';
 import { ErrorLine } from '../components/ErrorLine.tsx';
+import type { Answer } from '../types.ts';
 
 /** Username and password; failed attempts show the API's message (rate limiting included). */
 export function LoginPage({ message, onSignedIn }: { message: string; onSignedIn: (token: string) => void }) {
@@ -14,7 +15,7 @@ export function LoginPage({ message, onSignedIn }: { message: string; onSignedIn
     setError('');
     setBusy(true);
     try {
-      const { token } = await api<{ token: string }>('/api/v1/auth/login', { method: 'POST', body: { username, password } });
+      const { token } = await api<Answer<'login'>>('/api/v1/auth/login', { method: 'POST', body: { username, password } });
       setPassword('');
       onSignedIn(token);
     } catch (failure) {

@@ -3,7 +3,7 @@ import { api, query } from '../api.ts';
 import { useLoaded } from '../hooks.ts';
 import { plural, term } from '../format.ts';
 import { href } from '../router.ts';
-import { SEVERITIES, STATUSES, type Alert, type AlertPage, type Edge } from '../types.ts';
+import { SEVERITIES, STATUSES, type Alert, type AlertPage, type Answer, type Edge } from '../types.ts';
 import { EdgeHealth } from '../components/EdgeHealth.tsx';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 
@@ -49,7 +49,7 @@ async function loadOverview(): Promise<Overview> {
     Promise.all(SEVERITIES.map((severity) => totalOf({ severity }))),
     Promise.all(STATUSES.map((status) => totalOf({ status }))),
     api<AlertPage>(`/api/v1/alerts${query({ size: RECENT })}`),
-    api<{ edges: Edge[] }>('/api/v1/edges').catch(() => ({ edges: [] })),
+    api<Answer<'listEdges'>>('/api/v1/edges').catch((): Answer<'listEdges'> => ({ edges: [] })),
   ]);
   return {
     bySeverity: SEVERITIES.map((name, index) => ({ name, alerts: severityTotals[index]! })),

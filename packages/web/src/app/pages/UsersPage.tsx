@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api.ts';
 import { formatTime } from '../format.ts';
 import { useAction, useLoaded } from '../hooks.ts';
-import type { Role, User, WhoAmI } from '../types.ts';
+import type { Answer, Role, WhoAmI } from '../types.ts';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 
 const USER_ROLES: readonly Role[] = ['viewer', 'analyst', 'admin', 'ingest'];
@@ -10,7 +10,7 @@ const USER_ROLES: readonly Role[] = ['viewer', 'analyst', 'admin', 'ingest'];
 /** Who may sign in and with which role: create users, change roles, set passwords, delete. Admins only. */
 export function UsersPage({ me }: { me: WhoAmI }) {
   const action = useAction();
-  const listed = useLoaded('users', () => api<{ users: User[] }>('/api/v1/users'));
+  const listed = useLoaded('users', () => api<Answer<'listUsers'>>('/api/v1/users'));
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('analyst');
