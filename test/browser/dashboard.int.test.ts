@@ -18,6 +18,8 @@ const SCREENSHOTS = join(REPO_ROOT, 'docs', 'screenshots');
 const USERS = { alice: { password: 'analyst-pass-2026', role: 'analyst' }, victor: { password: 'viewer-pass-2026', role: 'viewer' } } as const;
 const ATTACKER = '203.0.113.66';
 const PROBER = '198.51.100.77';
+/** Attacks while an analyst has the queue open. */
+const LATE_ATTACKER = '203.0.113.99';
 const SCRIPT = '<script>alert(1)</script>';
 const IMAGE = '<img/src=x/onerror=alert(2)>';
 /** The line an integrator sends over HTTP: markup with spaces, as a message field carries it. */
@@ -31,15 +33,16 @@ let api: Api;
 let browser: Browser;
 const opened: Page[] = [];
 
-/** Failed SSH logins from the attacker, a second apart, ending now, and one nginx request carrying script. */
-function traffic(): string[] {
+/** Twelve failed SSH logins from `source`, a second apart, ending now. */
+function bruteForce(source: string): string[] {
   const now = Date.now();
-  const lines: string[] = [];
-  for (let i = 0; i < 12; i++) {
-    const at = new Date(now - (12 - i) * 1000).toISOString();
-    lines.push(`<38>1 ${at} web-1 sshd 4123 - - Failed password for invalid user admin${i} from ${ATTACKER} port ${52000 + i} ssh2`);
-  }
-  const at = new Date(now);
+  return Array.from({ length: 12 }, (_, i) => `<38>1 ${new Date(now - (12 - i) * 1000).toISOString()} web-1 sshd 4123 - - Failed password for invalid user admin${i} from ${source} port ${52000 + i} ssh2`);
+}
+
+/** A brute force from the attacker, and one nginx request carrying script. */
+function traffic(): string[] {
+  const lines = bruteForce(ATTACKER);
+  const at = new Date();
   const clf = `${String(at.getUTCDate()).padStart(2, '0')}/${at.toLocaleString('en', { month: 'short', timeZone: 'UTC' })}/${at.getUTCFullYear()}:${at.toISOString().slice(11, 19)} +0000`;
   lines.push(`<190>1 ${at.toISOString()} web-1 nginx - - - ${PROBER} - - [${clf}] "GET /search?q=${SCRIPT}${IMAGE} HTTP/1.1" 404 153 "-" "curl/8.5.0"`);
   return lines;
@@ -47,6 +50,13 @@ function traffic(): string[] {
 
 async function alertsFor(rule: string): Promise<Alert[]> {
   return (await api<{ alerts: Alert[] }>(`/api/v1/alerts?${new URLSearchParams({ q: `rule.name:"${rule}" OR rule.id:"${rule}"`, size: '50' })}`)).body.alerts;
+}
+
+/** The brute-force alert of the first attacker. */
+async function attackerAlert(): Promise<Alert> {
+  const alert = (await alertsFor('SSH brute force')).find((candidate) => candidate.vigil.alert.group['source.ip'] === ATTACKER);
+  if (!alert) throw new Error(`no brute-force alert for ${ATTACKER}`);
+  return alert;
 }
 
 async function open(username: string, password: string): Promise<WatchedPage> {
@@ -94,8 +104,8 @@ describe('the web app on vigil start', () => {
     expect(await row.getByTestId('alert-message').textContent()).toContain(ATTACKER);
     await row.getByTestId('alert-ack').click();
     await expect.poll(() => row.getByTestId('alert-status').textContent()).toBe('acknowledged');
-    const [alert] = await alertsFor('SSH brute force');
-    expect(alert!.vigil.alert.history.at(-1)).toMatchObject({ actor: 'alice', field: 'status', to: 'acknowledged' });
+    const alert = await attackerAlert();
+    expect(alert.vigil.alert.history.at(-1)).toMatchObject({ actor: 'alice', field: 'status', to: 'acknowledged' });
 
     await row.click();
     const detail = page.getByTestId('alert-detail');
@@ -156,20 +166,32 @@ describe('the web app on vigil start', () => {
     expect(problems).toEqual([]);
   });
 
+  it('shows a new alert in an open queue as the engine raises it, without a reload (the live stream)', async () => {
+    const { page, problems } = await open('alice', USERS.alice.password);
+    await expect.poll(() => page.getByTestId('live-state').textContent()).toBe('● live');
+    await page.getByTestId('alert-row').first().waitFor();
+    const rows = await page.getByTestId('alert-row').count();
+    await sendTcpOctetCounted(vigil.ports.syslog, bruteForce(LATE_ATTACKER));
+    // The queue refreshes by itself only once a minute while it is live: a row within 20 s came from the stream.
+    await expect.poll(() => page.getByTestId('alert-row').filter({ hasText: LATE_ATTACKER }).count(), { timeout: 20_000 }).toBe(1);
+    expect(await page.getByTestId('alert-row').count()).toBe(rows + 1);
+    expect(problems).toEqual([]);
+  });
+
   it('a viewer sees alerts but cannot change one, in the app or by calling the API with its session', async () => {
     const { page, problems } = await open('victor', USERS.victor.password);
-    const row = page.getByTestId('alert-row').filter({ hasText: 'SSH brute force' });
+    const row = page.getByTestId('alert-row').filter({ hasText: `SSH brute force from ${ATTACKER}` });
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.getByTestId('alert-close').isDisabled()).toBe(true);
     await row.click();
     expect(await page.getByTestId('detail-assign').isDisabled()).toBe(true);
     expect(await page.getByTestId('comment-text').isDisabled()).toBe(true);
     expect(await page.getByTestId('nav-users').count()).toBe(0);
-    const [alert] = await alertsFor('SSH brute force');
+    const alert = await attackerAlert();
     // Page code is passed as a string: this project's TypeScript for tests has no DOM types.
-    const status = await page.evaluate<number>(`fetch('/api/v1/alerts/${alert!.id}', { method: 'PATCH', headers: { authorization: 'Bearer ' + sessionStorage.getItem('vigil.token'), 'content-type': 'application/json' }, body: JSON.stringify({ status: 'closed', resolution: 'false_positive' }) }).then((r) => r.status)`);
+    const status = await page.evaluate<number>(`fetch('/api/v1/alerts/${alert.id}', { method: 'PATCH', headers: { authorization: 'Bearer ' + sessionStorage.getItem('vigil.token'), 'content-type': 'application/json' }, body: JSON.stringify({ status: 'closed', resolution: 'false_positive' }) }).then((r) => r.status)`);
     expect(status).toBe(403);
-    expect((await alertsFor('SSH brute force'))[0]!.vigil.alert.status).toBe('acknowledged');
+    expect((await attackerAlert()).vigil.alert.status).toBe('acknowledged');
     expect(problems).toEqual([]);
   });
 

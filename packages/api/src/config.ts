@@ -41,6 +41,7 @@ export const apiConfigSchema = z
       .default(15 * 60 * 1000)
       .describe('Window over which failed logins are counted, in milliseconds.'),
     dashboard: z.boolean().default(true).describe('Serve the web dashboard at `/`.'),
+    maxLiveStreams: z.number().int().min(1).max(10_000).default(200).describe('Most open live alert streams (`GET /api/v1/alerts/live`, one per open dashboard) per API process; more answer 503.'),
     backtest: z
       .object({
         maxEvents: z

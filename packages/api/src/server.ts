@@ -20,6 +20,10 @@ import { userRoutes } from './routes/users.ts';
 import { auditRoutes } from './routes/audit.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { auditEntry } from './audit/route-audit.ts';
+import { AlertFeed } from './live/alert-feed.ts';
+import { AlertFollower } from './live/alert-follower.ts';
+import { liveRoutes } from './routes/live.ts';
+import type { Bus } from '@vigil/bus';
 import { authRoutes } from './routes/auth.ts';
 import { backtestRoutes, type ApiBacktestDeps } from './routes/backtests.ts';
 import { edgeRoutes } from './routes/edges.ts';
@@ -33,6 +37,11 @@ export interface ApiDeps {
   readonly auth: AuthRepository;
   /** Where every change and login is recorded (append-only). */
   readonly audit: AuditLog;
+  /**
+   * The bus the engines publish alerts on, and this process's own consumer group there: open
+   * dashboards then see new alerts live. Without it they see only triage made through this process.
+   */
+  readonly liveAlerts?: { readonly bus: Bus; readonly groupId: string };
   readonly metrics: Metrics;
   readonly logger: Logger;
   /** Readiness of the process, for `GET /healthz`. */
@@ -112,12 +121,18 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
   });
 
   const fleet = deps.fleet && new FleetService(deps.fleet, { config: config.fleet, metrics, logger: logger.child({ part: 'fleet' }) });
-  const fleetComponents = fleet?.components ?? [];
+  const feed = new AlertFeed();
+  const streams = metrics.gauge('vigil_api_live_streams', 'Live alert streams open (dashboards following alerts).');
+  const backgroundComponents: Component[] = [
+    ...(fleet?.components ?? []),
+    ...(deps.liveAlerts ? [new AlertFollower({ ...deps.liveAlerts, feed, logger: logger.child({ part: 'live' }) })] : []),
+  ];
   const routes = documentedRoutes(
     routeList({
       config,
       deps,
       loginFailures,
+      live: { feed, streams },
       fleet: fleet && {
         service: fleet,
         authFailures: metrics.counter('vigil_api_fleet_auth_failures_total', 'Refused enrollments (bad token) and renewals (untrusted certificate or bad signature), by route.', ['route']),
@@ -150,7 +165,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     async start() {
       await app.listen({ host: config.host, port: config.port });
       try {
-        await startAll(fleetComponents);
+        await startAll(backgroundComponents);
       } catch (error) {
         await app.close();
         throw error;
@@ -159,7 +174,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     },
     async stop() {
       try {
-        await stopAll(fleetComponents);
+        await stopAll(backgroundComponents);
       } finally {
         await app.close();
       }
@@ -176,13 +191,14 @@ interface RouteParts {
   readonly config: ApiConfig;
   readonly deps: Pick<ApiDeps, 'auth' | 'audit' | 'store' | 'health' | 'metrics' | 'backtest'>;
   readonly loginFailures: { inc(): void };
+  readonly live: { feed: AlertFeed; streams: { inc(): void; dec(): void } };
   /** The fleet's routes (edges, suppressions) are there only with a fleet. */
   readonly fleet: { service: FleetService; authFailures: { inc(labels: { route: string }): void } } | undefined;
 }
 
 /** Every API route but the OpenAPI document's own. */
 function routeList(parts: RouteParts): RouteDefinition[] {
-  const { config, deps, loginFailures, fleet } = parts;
+  const { config, deps, loginFailures, live, fleet } = parts;
   const { auth, store } = deps;
   const limiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
   const routes: RouteDefinition[] = [
@@ -191,7 +207,8 @@ function routeList(parts: RouteParts): RouteDefinition[] {
     ...userRoutes({ auth }),
     ...auditRoutes({ audit: deps.audit }),
     ...eventRoutes({ store }),
-    ...alertRoutes({ store }),
+    ...alertRoutes({ store, feed: live.feed }),
+    ...liveRoutes({ feed: live.feed, auth, maxStreams: config.maxLiveStreams, streams: live.streams }),
     ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
     ...healthRoutes({ health: deps.health, metrics: deps.metrics }),
   ];
@@ -221,6 +238,6 @@ function documentedRoutes(routes: RouteDefinition[]): RouteDefinition[] {
 export function openApiDocument(): Record<string, unknown> {
   const handlersOnly = undefined as never;
   const config = parseConfig(apiConfigSchema, {}, 'api configuration');
-  const routes = routeList({ config, deps: {} as RouteParts['deps'], loginFailures: handlersOnly, fleet: { service: handlersOnly, authFailures: handlersOnly } });
+  const routes = routeList({ config, deps: {} as RouteParts['deps'], loginFailures: handlersOnly, live: { feed: new AlertFeed(), streams: handlersOnly }, fleet: { service: handlersOnly, authFailures: handlersOnly } });
   return buildOpenApiDocument(documentedRoutes(routes), DOCUMENT_INFO);
 }

@@ -115,7 +115,9 @@ export function buildIndexer(shared: Shared, bus: Bus, producer: BusProducer, st
 export function buildApi(shared: Shared, store: Store, auth: AuthRepository, audit: AuditLog, ready: () => boolean, fleet: ApiFleetDeps): ApiServer {
   const { config, metrics, logger } = shared;
   const backtest = { loadRules: () => loadRules(ruleDirectories(config.engine), pipelineOptions(config.engine)), detection: config.engine.detection };
-  return createApiServer(config.api, { store, auth, audit, metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
+  // Every API process follows vigil.alerts in a group of its own, for the dashboards it serves.
+  const liveAlerts = fleet.bus && { bus: fleet.bus, groupId: `vigil-api-live-${processTag(config)}` };
+  return createApiServer(config.api, { store, auth, audit, ...(liveAlerts && { liveAlerts }), metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AlertPatch, Store } from '@vigil/store';
 import { apiErrors } from '../errors.ts';
 import { READERS, TRIAGERS, actorName } from '../auth/roles.ts';
 import { defineRoute, type RouteDefinition } from '../http/route.ts';
+import type { AlertFeed } from '../live/alert-feed.ts';
 import { alertDocumentSchema, cursorSchema, eventDocumentSchema, nextCursorSchema, pageSizeSchema } from './schemas.ts';
 
 export const listAlertsQuerySchema = z
@@ -56,8 +57,8 @@ export const patchAlertRequestSchema = z
   });
 
 /** Alert listing, detail and triage. */
-export function alertRoutes(deps: { store: Store }): RouteDefinition[] {
-  const { store } = deps;
+export function alertRoutes(deps: { store: Store; feed: AlertFeed }): RouteDefinition[] {
+  const { store, feed } = deps;
   return [
     defineRoute(
       {
@@ -125,6 +126,7 @@ export function alertRoutes(deps: { store: Store }): RouteDefinition[] {
         };
         const updated = await store.updateAlert(params.id, patch, actorName(principal));
         if (!updated) throw apiErrors.create('VIGIL_ERR_API_ALERT_NOT_FOUND', { id: params.id });
+        feed.publish(updated, 'analyst');
         return updated;
       },
     ),

@@ -219,6 +219,26 @@ export type paths = {
         patch: operations["updateAlert"];
         trace?: never;
     };
+    "/api/v1/alerts/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow alert changes as they happen (Server-Sent Events)
+         * @description A `text/event-stream`: `event: alert` with an AlertNotice as `data` for every alert raised, updated by new events or triaged; a comment line every 15 s. It ends when the session or key stops being valid. At most 200 streams per API process (503 above).
+         */
+        get: operations["streamAlerts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backtests": {
         parameters: {
             query?: never;
@@ -1287,6 +1307,22 @@ export type components = {
                 };
             };
         };
+        /** @description One changed alert, as the live stream announces it (fetch the alert for the rest). */
+        AlertNotice: {
+            id: string;
+            /** @description Rule name. */
+            rule: string;
+            severity: string;
+            status: string;
+            count: number;
+            /** Format: date-time */
+            lastSeen: string;
+            /**
+             * @description `engine`: a new alert or new events on one; `analyst`: a triage change.
+             * @enum {string}
+             */
+            by: "engine" | "analyst";
+        };
         /** @description What the rules matched over the stored events and the alerts they would have raised (none were). */
         BacktestReport: {
             /** @description True when every event of the range was read; false when a limit stopped it (see `stoppedBy`). */
@@ -1455,6 +1491,7 @@ export type User = components['schemas']['User'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type Event = components['schemas']['Event'];
 export type Alert = components['schemas']['Alert'];
+export type AlertNotice = components['schemas']['AlertNotice'];
 export type BacktestReport = components['schemas']['BacktestReport'];
 export type Edge = components['schemas']['Edge'];
 export type EdgeCommand = components['schemas']['EdgeCommand'];
@@ -2489,6 +2526,62 @@ export interface operations {
             };
             /** @description Internal error. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    streamAlerts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["AlertNotice"];
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many live streams open on this API process. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

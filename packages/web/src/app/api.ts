@@ -33,27 +33,40 @@ export const session = {
 
 /** Calls the API; resolves with the JSON body (undefined for 204), rejects with an ApiError. */
 export async function api<T>(path: string, options: { method?: string; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  const response = await request(path, 'application/json', options);
+  if (response.status === 204) return undefined as T;
+  const body: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) throw failed(path, response.status, body);
+  return body as T;
+}
+
+/** Opens a streamed answer (Server-Sent Events) with the session's token; rejects with an ApiError when it is refused. */
+export async function openStream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  const response = await request(path, 'text/event-stream', { signal });
+  if (!response.ok || !response.body) throw failed(path, response.status, await response.json().catch(() => undefined));
+  return response.body;
+}
+
+async function request(path: string, accept: string, options: { method?: string; body?: unknown; signal?: AbortSignal }): Promise<Response> {
+  const headers: Record<string, string> = { accept };
   const token = session.token();
   if (token) headers.authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, {
+  return fetch(path, {
     method: options.method ?? 'GET',
     headers,
     body: options.body === undefined ? null : JSON.stringify(options.body),
     signal: options.signal ?? null,
   });
-  if (response.status === 204) return undefined as T;
-  const body: unknown = await response.json().catch(() => undefined);
-  if (!response.ok) {
-    const error = errorOf(response.status, body);
-    if (response.status === 401 && path !== '/api/v1/auth/login') {
-      session.end();
-      onSessionEnded('Your session has ended; sign in again.');
-    }
-    throw error;
+}
+
+/** The error of a refused request; a 401 (other than a failed login) also ends the session. */
+function failed(path: string, status: number, body: unknown): ApiError {
+  if (status === 401 && path !== '/api/v1/auth/login') {
+    session.end();
+    onSessionEnded('Your session has ended; sign in again.');
   }
-  return body as T;
+  return errorOf(status, body);
 }
 
 function errorOf(status: number, body: unknown): ApiError {

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useEffectEvent, useState } from 'react';
+import { useCallback, useEffect, useEffectEvent, useRef, useState } from 'react';
 import { messageOf } from './api.ts';
 
 /** What `useLoaded` gives: the data once loaded, the last error (cleared by the next success), and a way to load again now. */
@@ -58,4 +58,21 @@ export function useAction(): Actions {
     }
   }, []);
   return { error, run };
+}
+
+/** `action`, run at most once per `waitMs` however often the returned function is called (a burst of live notices, one reload). */
+export function useCoalesced(action: () => void, waitMs: number): () => void {
+  const timer = useRef<number | undefined>(undefined);
+  const latest = useRef(action);
+  useEffect(() => {
+    latest.current = action;
+  });
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  return useCallback(() => {
+    if (timer.current !== undefined) return;
+    timer.current = window.setTimeout(() => {
+      timer.current = undefined;
+      latest.current();
+    }, waitMs);
+  }, [waitMs]);
 }

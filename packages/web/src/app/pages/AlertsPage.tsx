@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useEffectEvent, useMemo, useState, type FormEvent } from 'react';
 import { api, query } from '../api.ts';
-import { useAction, useLoaded } from '../hooks.ts';
+import { useAction, useCoalesced, useLoaded } from '../hooks.ts';
+import { useLiveAlerts } from '../live.ts';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 import { formatTime, plural } from '../format.ts';
 import { canTriage, NO_TRIAGE } from '../roles.ts';
@@ -10,8 +11,9 @@ import { AlertDetail } from '../components/AlertDetail.tsx';
 import { CloseMenu } from '../components/CloseMenu.tsx';
 import { Severity } from '../components/Severity.tsx';
 
-/** How often the queue refreshes itself (live updates without reload). */
-const REFRESH_MS = 5_000;
+/** How often the queue refreshes itself: rarely while the live stream is up, often while it is not. */
+const REFRESH_LIVE_MS = 60_000;
+const REFRESH_OFFLINE_MS = 5_000;
 const PAGE_SIZE = 200;
 
 type SortKey = 'last_seen' | 'severity' | 'count' | 'first_seen';
@@ -51,7 +53,17 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
   const [queryText, setQueryText] = useState(filters.q);
   const triage = canTriage(me);
   const path = `/api/v1/alerts${query({ ...filters, size: PAGE_SIZE })}`;
-  const { data: page, error: loadError, reload } = useLoaded(path, () => api<AlertPage>(path), REFRESH_MS);
+  const [liveNotices, setLiveNotices] = useState(0);
+  const live = useLiveAlerts(() => setLiveNotices((count) => count + 1));
+  const { data: page, error: loadError, reload } = useLoaded(path, () => api<AlertPage>(path), live === 'live' ? REFRESH_LIVE_MS : REFRESH_OFFLINE_MS);
+  // A burst of changes (an attack updating its alert every second) reloads the queue once.
+  const refreshLive = useCoalesced(() => {
+    reload();
+    setVersion((value) => value + 1);
+  }, 300);
+  useEffect(() => {
+    if (liveNotices > 0) refreshLive();
+  }, [liveNotices, refreshLive]);
   const error = action.error || loadError;
 
   const alerts = useMemo(() => sorted(page?.alerts ?? [], sortKey), [page, sortKey]);
@@ -102,6 +114,9 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
           <h2 id="alerts-title">Alerts</h2>
           <span className="muted" data-testid="alerts-total">
             {page ? plural(page.total, 'alert') : ''}
+          </span>
+          <span className={`live live-${live}`} title={live === 'live' ? `Following alert changes as they happen (${plural(liveNotices, 'change')} so far)` : 'Not following live; refreshing every few seconds'} data-testid="live-state">
+            {live === 'live' ? '● live' : live === 'connecting' ? '○ connecting' : '○ reconnecting'}
           </span>
         </div>
         <div className="filters">
