@@ -178,6 +178,25 @@ describe('the web app on vigil start', () => {
     expect(problems).toEqual([]);
   });
 
+  it('an analyst reads a rule\'s YAML, runs its tests and backtests it over the stored events', async () => {
+    const { page, problems } = await open('alice', USERS.alice.password);
+    await page.getByTestId('nav-rules').click();
+    await page.getByTestId('rules-filter').fill('brute force');
+    const row = page.getByTestId('rule-row').filter({ hasText: 'SSH brute force' }).first();
+    await expect.poll(() => row.textContent()).toContain('T1110.001');
+    await row.getByTestId('rule-link').click();
+    await expect.poll(() => page.getByTestId('rule-source').textContent()).toContain('type: event_count');
+    await page.getByTestId('rule-run-tests').click();
+    await expect.poll(() => page.getByTestId('rule-tests-summary').textContent()).toMatch(/^All \d+ cases passed\.$/);
+    await page.getByTestId('backtest-run').click();
+    // Over the last 24 hours: the brute force the traffic made (and the one sent while the queue was open, when that test ran first).
+    await expect.poll(() => page.getByTestId('backtest-result').textContent(), { timeout: 30_000 }).toMatch(/[1-9]\d* alerts? would have been raised/);
+    expect(await page.getByTestId('backtest-result').textContent()).toContain(`source.ip=${ATTACKER}`);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, 'rules');
+    expect(problems).toEqual([]);
+  });
+
   it('a viewer sees alerts but cannot change one, in the app or by calling the API with its session', async () => {
     const { page, problems } = await open('victor', USERS.victor.password);
     const row = page.getByTestId('alert-row').filter({ hasText: `SSH brute force from ${ATTACKER}` });

@@ -162,9 +162,9 @@ describe('health and metrics', () => {
 
 describe('bad requests', () => {
   it('answer with the one error body and a code for unknown routes, bad JSON, poisoned JSON, big bodies and wrong content types', async () => {
-    const notFound = await api.server.app.inject({ url: '/api/v1/rules' });
+    const notFound = await api.server.app.inject({ url: '/api/v1/no-such-route' });
     expect(notFound.statusCode).toBe(404);
-    expect(notFound.json()).toEqual({ error: { code: 'VIGIL_ERR_API_NOT_FOUND', message: 'no route GET /api/v1/rules' } });
+    expect(notFound.json()).toEqual({ error: { code: 'VIGIL_ERR_API_NOT_FOUND', message: 'no route GET /api/v1/no-such-route' } });
 
     const login = { method: 'POST' as const, url: '/api/v1/auth/login' };
     const badJson = await api.server.app.inject({ ...login, headers: { 'content-type': 'application/json' }, payload: '{"username":' });

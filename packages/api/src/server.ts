@@ -23,6 +23,7 @@ import { auditEntry } from './audit/route-audit.ts';
 import { AlertFeed } from './live/alert-feed.ts';
 import { AlertFollower } from './live/alert-follower.ts';
 import { liveRoutes } from './routes/live.ts';
+import { ruleRoutes } from './routes/rules.ts';
 import type { Bus } from '@vigil/bus';
 import { authRoutes } from './routes/auth.ts';
 import { backtestRoutes, type ApiBacktestDeps } from './routes/backtests.ts';
@@ -210,6 +211,7 @@ function routeList(parts: RouteParts): RouteDefinition[] {
     ...alertRoutes({ store, feed: live.feed }),
     ...liveRoutes({ feed: live.feed, auth, maxStreams: config.maxLiveStreams, streams: live.streams }),
     ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
+    ...ruleRoutes({ store, backtest: deps.backtest }),
     ...healthRoutes({ health: deps.health, metrics: deps.metrics }),
   ];
   if (fleet) {

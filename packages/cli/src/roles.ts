@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { createApiServer, type ApiFleetDeps, type ApiServer, type AuditLog, type AuthRepository } from '@vigil/api';
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
-import { FleetMonitor, Notifier, ProvenanceAlerts, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories } from '@vigil/engine';
+import { FleetMonitor, Notifier, ProvenanceAlerts, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories, runRuleTests } from '@vigil/engine';
 import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, SuppressionWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
 import { createIndexer } from '@vigil/indexer';
 import { BatchSigner, BatchVerifier, ControlVerifier, EdgeControlSigner, SequenceCounter, type EdgeIdentity } from '@vigil/provenance';
@@ -114,7 +114,17 @@ export function buildIndexer(shared: Shared, bus: Bus, producer: BusProducer, st
  */
 export function buildApi(shared: Shared, store: Store, auth: AuthRepository, audit: AuditLog, ready: () => boolean, fleet: ApiFleetDeps): ApiServer {
   const { config, metrics, logger } = shared;
-  const backtest = { loadRules: () => loadRules(ruleDirectories(config.engine), pipelineOptions(config.engine)), detection: config.engine.detection };
+  const directories = ruleDirectories(config.engine);
+  const backtest = {
+    loadRules: () => loadRules(directories, pipelineOptions(config.engine)),
+    detection: config.engine.detection,
+    // A rule's tests live in the tests/ folder of the rule directory that holds it.
+    testRuleFile: async (file: string) => {
+      const directory = directories.find((candidate) => resolve(file).startsWith(resolve(candidate) + sep));
+      if (directory === undefined) return { passed: false, cases: [], problems: [`${file}: in none of the rule directories (${directories.join(', ')})`] };
+      return runRuleTests(directory, pipelineOptions(config.engine), file);
+    },
+  };
   // Every API process follows vigil.alerts in a group of its own, for the dashboards it serves.
   const liveAlerts = fleet.bus && { bus: fleet.bus, groupId: `vigil-api-live-${processTag(config)}` };
   return createApiServer(config.api, { store, auth, audit, ...(liveAlerts && { liveAlerts }), metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });

@@ -1,17 +1,19 @@
 import { z } from 'zod';
-import { backtestReportSchema, backtestRequestSchema, runBacktest, selectRules, type DetectionConfigInput, type Ruleset } from '@vigil/engine';
+import { backtestReportSchema, backtestRequestSchema, runBacktest, selectRules, type DetectionConfigInput, type RuleTestReport, type Ruleset } from '@vigil/engine';
 import { scanEvents, type Store } from '@vigil/store';
 import { TRIAGERS } from '../auth/roles.ts';
 import type { ApiConfig } from '../config.ts';
 import { apiErrors } from '../errors.ts';
 import { defineRoute, type RouteDefinition } from '../http/route.ts';
 
-/** What backtests need from the host: the configured rules and the engine's detection settings. */
+/** What backtests and the rules routes need from the host: the configured rules, the engine's detection settings, and a way to run a rule file's tests. */
 export interface ApiBacktestDeps {
   /** Loads the configured rules; called for each backtest, so a rule edited on disk is tried without a restart. */
   readonly loadRules: () => Promise<Ruleset>;
   /** The engine's detection settings, so alerts dedup and correlate as the engine's would. */
   readonly detection?: DetectionConfigInput;
+  /** Runs the tests of one rule file (`vigil rules test` for that file); without it, `POST /api/v1/rules/:id/tests` answers 503. */
+  readonly testRuleFile?: (file: string) => Promise<RuleTestReport>;
 }
 
 export const backtestResponseSchema = backtestReportSchema

@@ -38,6 +38,17 @@ describe('runRuleTests', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  it('runs the tests of one rule file when asked (as the API does for one rule)', async () => {
+    const one = await runRuleTests(PACK, {}, join(PACK, 'ssh_brute_force.yml'));
+    expect(one.problems).toEqual([]);
+    expect(one.passed).toBe(true);
+    expect(one.cases.length).toBeGreaterThanOrEqual(2);
+    expect(one.cases.every((result) => result.file.endsWith('ssh_brute_force.tests.yml'))).toBe(true);
+    const unknown = await runRuleTests(PACK, {}, join(PACK, 'no_such_rule.yml'));
+    expect(unknown.passed).toBe(false);
+    expect(unknown.problems).toEqual([`${join(PACK, 'no_such_rule.yml')}: not a rule file in ${PACK}`]);
+  });
+
   it('reports a failing expectation, a rule without tests and a test file without a rule', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vigil-ruletests-'));
     await cp(PACK, dir, { recursive: true });

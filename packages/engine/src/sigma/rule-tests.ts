@@ -73,8 +73,11 @@ export interface RuleTestReport {
   readonly problems: readonly string[];
 }
 
-/** Runs the tests of every rule file in `rulesDir` (tests live in `rulesDir/tests`). */
-export async function runRuleTests(rulesDir: string, options: RuleLoadOptions = {}): Promise<RuleTestReport> {
+/**
+ * Runs the tests of every rule file in `rulesDir` (tests live in `rulesDir/tests`), or with
+ * `only`, of that one rule file (then other files' missing tests are not reported).
+ */
+export async function runRuleTests(rulesDir: string, options: RuleLoadOptions = {}, only?: string): Promise<RuleTestReport> {
   const problems: string[] = [];
   const { sources, pipelineSources, problems: readProblems } = await readRulesAndPipelines(rulesDir, options);
   const files = sources.map((source) => source.file);
@@ -89,7 +92,7 @@ export async function runRuleTests(rulesDir: string, options: RuleLoadOptions = 
     if (stem !== undefined) testFiles.set(stem, join(testsDir, name));
   }
   const cases: RuleTestCaseResult[] = [];
-  for (const file of files) {
+  for (const file of only === undefined ? files : files.filter((candidate) => candidate === only)) {
     const stem = basename(file).replace(/\.ya?ml$/i, '');
     const testFile = testFiles.get(stem);
     testFiles.delete(stem);
@@ -100,7 +103,8 @@ export async function runRuleTests(rulesDir: string, options: RuleLoadOptions = 
     const rules = ruleset.rules.filter((rule) => rule.location.file === file);
     cases.push(...(await runTestFile(testFile, rules, ruleset, problems)));
   }
-  for (const orphan of testFiles.values()) problems.push(`${orphan}: no rule file ${basename(orphan).replace(/\.tests\.ya?ml$/, '.yml')} for these tests`);
+  if (only !== undefined && !files.includes(only)) problems.push(`${only}: not a rule file in ${rulesDir}`);
+  if (only === undefined) for (const orphan of testFiles.values()) problems.push(`${orphan}: no rule file ${basename(orphan).replace(/\.tests\.ya?ml$/, '.yml')} for these tests`);
   return { passed: problems.length === 0 && cases.every((result) => result.passed), cases, problems };
 }
 

@@ -7,6 +7,7 @@ import { OverviewPage } from './pages/OverviewPage.tsx';
 import { AlertsPage } from './pages/AlertsPage.tsx';
 import { SearchPage } from './pages/SearchPage.tsx';
 import { EdgesPage } from './pages/EdgesPage.tsx';
+import { RulesPage } from './pages/RulesPage.tsx';
 import { ApiKeysPage } from './pages/ApiKeysPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
@@ -16,6 +17,7 @@ const PAGES = [
   { id: 'overview', label: 'Overview', admin: false },
   { id: 'alerts', label: 'Alerts', admin: false },
   { id: 'search', label: 'Search', admin: false },
+  { id: 'rules', label: 'Rules', admin: false },
   { id: 'edges', label: 'Edges', admin: false },
   { id: 'users', label: 'Users', admin: true },
   { id: 'api-keys', label: 'API keys', admin: true },
@@ -93,6 +95,7 @@ export function App() {
         {page === 'overview' && <OverviewPage />}
         {page === 'alerts' && <AlertsPage me={me} selectedId={route.segments[1]} params={route.params} />}
         {page === 'search' && <SearchPage key={route.params.toString()} params={route.params} />}
+        {page === 'rules' && <RulesPage me={me} ruleId={route.segments[1]} />}
         {page === 'edges' && <EdgesPage me={me} />}
         {page === 'users' && me.role === 'admin' && <UsersPage me={me} />}
         {page === 'api-keys' && me.role === 'admin' && <ApiKeysPage />}

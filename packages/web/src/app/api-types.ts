@@ -259,6 +259,63 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the rules the engines run
+         * @description The rules as loaded from the configured rule directories now (the engines load the same), with how many alerts each has raised.
+         */
+        get: operations["listRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A rule with its YAML source */
+        get: operations["getRule"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}/tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a rule's tests
+         * @description Runs the positive and negative test cases of the rule's file, as `vigil rules test` does, against the rules as they stand on disk now.
+         */
+        post: operations["testRule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1393,6 +1450,70 @@ export type components = {
             /** @description The query that narrowed the events, as asked. */
             query: string;
         };
+        /** @description A rule the engines run, as the rules list shows it. */
+        RuleSummary: {
+            id: string;
+            /** @description The rule's short name (`name:`), if it has one. */
+            name: string | null;
+            title: string;
+            /** @enum {string} */
+            kind: "detection" | "correlation";
+            /** @enum {string} */
+            level: "informational" | "low" | "medium" | "high" | "critical";
+            /** @description Sigma status: stable, test, experimental, deprecated, unsupported. */
+            status: string | null;
+            description: string | null;
+            tags: string[];
+            /** @description ATT&CK tactics from the tags. */
+            tactics: string[];
+            /** @description ATT&CK technique ids from the tags, e.g. `T1110.001`. */
+            techniques: string[];
+            /** @description The rule's file name. */
+            file: string;
+            /** @description Alerts it has raised, as stored now (refreshed at most every 30 s). */
+            alerts: number;
+        };
+        /** @description A rule with its YAML source. */
+        RuleDetail: {
+            id: string;
+            /** @description The rule's short name (`name:`), if it has one. */
+            name: string | null;
+            title: string;
+            /** @enum {string} */
+            kind: "detection" | "correlation";
+            /** @enum {string} */
+            level: "informational" | "low" | "medium" | "high" | "critical";
+            /** @description Sigma status: stable, test, experimental, deprecated, unsupported. */
+            status: string | null;
+            description: string | null;
+            tags: string[];
+            /** @description ATT&CK tactics from the tags. */
+            tactics: string[];
+            /** @description ATT&CK technique ids from the tags, e.g. `T1110.001`. */
+            techniques: string[];
+            /** @description The rule's file name. */
+            file: string;
+            /** @description Alerts it has raised, as stored now (refreshed at most every 30 s). */
+            alerts: number;
+            /** @description The rule file as it stands on disk (YAML). */
+            source: string;
+            references: string[];
+            falsepositives: string[];
+            author: string | null;
+        };
+        /** @description The outcome of a rule's positive and negative tests (`<rules dir>/tests/<rule file>.tests.yml`). */
+        RuleTestReport: {
+            /** @description Every case passed and nothing else went wrong. */
+            passed: boolean;
+            cases: {
+                name: string;
+                line: number;
+                passed: boolean;
+                failures: string[];
+            }[];
+            /** @description Problems outside the cases: the rules do not load, the rule has no tests, a bad test file. */
+            problems: string[];
+        };
         /** @description An edge collector as the core sees it. */
         Edge: {
             /** @description Edge id: the CN of the edge's certificate, e.g. `dc1-fw-edge`. */
@@ -1493,6 +1614,9 @@ export type Event = components['schemas']['Event'];
 export type Alert = components['schemas']['Alert'];
 export type AlertNotice = components['schemas']['AlertNotice'];
 export type BacktestReport = components['schemas']['BacktestReport'];
+export type RuleSummary = components['schemas']['RuleSummary'];
+export type RuleDetail = components['schemas']['RuleDetail'];
+export type RuleTestReport = components['schemas']['RuleTestReport'];
 export type Edge = components['schemas']['Edge'];
 export type EdgeCommand = components['schemas']['EdgeCommand'];
 export type $defs = Record<string, never>;
@@ -2669,6 +2793,209 @@ export interface operations {
             };
             /** @description Internal error. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every rule, by title. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rules: components["schemas"]["RuleSummary"][];
+                    };
+                };
+            };
+            /** @description The configured rules do not load (`VIGIL_ERR_RULES_INVALID`). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Rule id (or its `name`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rule. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleDetail"];
+                };
+            };
+            /** @description The request is invalid; `error.details` lists each problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No loaded rule has this id or name. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Rule id (or its `name`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the tests found (a failing test is still a 200). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleTestReport"];
+                };
+            };
+            /** @description The request is invalid; `error.details` lists each problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No loaded rule has this id or name. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description This API process cannot run rule tests (it was started without the rule directories). */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

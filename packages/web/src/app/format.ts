@@ -43,6 +43,7 @@ export function term(path: string, value: unknown): string {
   return `${path}:"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+/** `1 alert`, `2 alerts`; `many` for nouns that do not just take an s (`match`, `matches`). */
+export function plural(count: number, noun: string, many = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : many}`;
 }

@@ -11,7 +11,7 @@ import { EventCard } from './EventView.tsx';
 import { Severity } from './Severity.tsx';
 
 /** MITRE's page for a technique id: T1110 → /techniques/T1110/, T1110.001 → /techniques/T1110/001/. */
-function attackUrl(id: string): string {
+export function attackUrl(id: string): string {
   return `https://attack.mitre.org/techniques/${id.replace('.', '/')}/`;
 }
 
@@ -21,7 +21,7 @@ function riskReasons(alert: Alert): string[] {
   const reasons = [`rule level ${info.severity} (${alert.event.severity})`];
   if (info.asset) reasons.push(`asset ${info.asset.name} is ${info.asset.criticality} criticality`);
   const intel = alert.threat?.enrichments?.length ?? 0;
-  if (intel > 0) reasons.push(`${plural(intel, 'threat-intel match')}`);
+  if (intel > 0) reasons.push(`${plural(intel, 'threat-intel match', 'threat-intel matches')}`);
   return reasons;
 }
 
