@@ -81,8 +81,10 @@ EXPOSE 8080 8088 5514/tcp 5514/udp 8091 8092
 
 # For the default command (all-in-one, API on VIGIL_API_PORT). docker-compose and the Helm chart
 # set a check per role on that role's own health port.
+# The probe asks its own process on loopback; with VIGIL_API_TLS it speaks HTTPS (the certificate is
+# for the names clients use, so it is not checked here).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.VIGIL_API_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+  CMD ["node", "-e", "require(/^(1|true)$/i.test(process.env.VIGIL_API_TLS||'')?'https':'http').get({host:'127.0.0.1',port:process.env.VIGIL_API_PORT||8080,path:'/healthz',rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 
 # How Vigil runs, as bin/vigil (see there and docs/benchmarks.md): a young generation of 2 x 16 MB, no
 # allocation-site pretenuring, an old generation that grows by 60% between full collections, two

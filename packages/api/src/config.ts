@@ -41,6 +41,25 @@ export const apiConfigSchema = z
       .default(15 * 60 * 1000)
       .describe('Window over which failed logins are counted, in milliseconds.'),
     dashboard: z.boolean().default(true).describe('Serve the web dashboard at `/`.'),
+    tls: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe('Serve the API and the web app over HTTPS only, and send HSTS. Without certFile/keyFile the Vigil CA issues the certificate at start for `hostnames` (the CA key is needed: `vigil start` has it, a standalone API needs caKeyPath); start-up fails (VIGIL_ERR_API_TLS_NO_CERTIFICATE) when there is neither.'),
+        certFile: z.string().min(1).optional().describe('PEM certificate (with its chain) the API presents.'),
+        keyFile: z.string().min(1).optional().describe('PEM private key of certFile; set both or neither.'),
+        hostnames: z
+          .array(z.string().min(1).max(253))
+          .min(1)
+          .default(['localhost', '127.0.0.1'])
+          .describe('Names and addresses a CA-issued certificate is for (its subjectAltName); the first is its common name.'),
+        minVersion: z.enum(['TLSv1.2', 'TLSv1.3']).default('TLSv1.2').describe('Oldest TLS version accepted.'),
+      })
+      .strict()
+      .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), { message: 'set both certFile and keyFile, or neither', path: ['certFile'] })
+      .prefault({})
+      .describe('HTTPS for the API and the web app.'),
     maxLiveStreams: z.number().int().min(1).max(10_000).default(200).describe('Most open live alert streams (`GET /api/v1/alerts/live`, one per open dashboard) per API process; more answer 503.'),
     backtest: z
       .object({

@@ -53,6 +53,12 @@ export const apiErrors = defineErrors({
   VIGIL_ERR_API_LIVE_STREAMS_FULL: { message: '{maxStreams} live streams are open on this API process (api.maxLiveStreams); retry later', status: 503, retryable: true },
   VIGIL_ERR_API_RULE_NOT_FOUND: { message: 'no loaded rule has id or name {id}', status: 404, retryable: false },
   VIGIL_ERR_API_RULE_TESTS_UNAVAILABLE: { message: 'this API process cannot run rule tests: it was started without the rule directories', status: 503, retryable: false },
+  VIGIL_ERR_API_TLS_NO_CERTIFICATE: {
+    message: 'api.tls is enabled but there is no certificate: set api.tls.certFile and keyFile, or give the API the Vigil CA key (caKeyPath) to issue one',
+    status: 500,
+    retryable: false,
+  },
+  VIGIL_ERR_API_TLS_UNREADABLE: { message: 'cannot read the API\'s TLS {what} {path}: {reason}', status: 500, retryable: false },
   VIGIL_ERR_API_USER_NOT_FOUND: { message: 'user {username} does not exist', status: 404, retryable: false },
   VIGIL_ERR_AUTH_BAD_USERNAME: {
     message: 'username {username} is not allowed: use 1 to 64 letters, digits, dots, dashes, underscores or @',

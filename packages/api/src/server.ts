@@ -11,7 +11,8 @@ import { suppressionRoutes } from './routes/suppressions.ts';
 import { toErrorResponse } from './http/error-response.ts';
 import { buildOpenApiDocument } from './http/openapi.ts';
 import { registerRoutes, type RouteDefinition } from './http/route.ts';
-import { SECURITY_HEADERS } from './http/security-headers.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { serverCredentials } from './http/tls.ts';
 import { WEB_APP_DIR } from '@vigil/web';
 import { registerStaticFiles } from './http/static-files.ts';
 import { alertRoutes } from './routes/alerts.ts';
@@ -74,7 +75,11 @@ export interface ApiServer extends Component {
 export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): ApiServer {
   const config = parseConfig(apiConfigSchema, configInput, 'api configuration');
   const { auth, metrics, logger } = deps;
-  const app: FastifyInstance = Fastify({
+  const credentials = serverCredentials(config.tls, deps.fleet?.ca);
+  const headers = securityHeaders(credentials !== undefined);
+  // With `https`, fastify serves HTTPS only (its type is then bound to https.Server; the instance is used the same way).
+  const app = Fastify({
+    ...(credentials && { https: credentials }),
     loggerInstance: logger as FastifyBaseLogger,
     // No per-request log lines: requests are counted in metrics, and failures logged once per interval.
     logController: new LogController({ disableRequestLogging: true }),
@@ -84,7 +89,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
-  });
+  }) as unknown as FastifyInstance;
 
   const requests = metrics.counter('vigil_api_requests_total', 'API requests answered, by route and HTTP status.', ['route', 'status']);
   const loginFailures = metrics.counter('vigil_api_login_failures_total', 'Failed logins (wrong username or password).');
@@ -97,7 +102,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    for (const [name, value] of SECURITY_HEADERS) reply.header(name, value);
+    for (const [name, value] of headers) reply.header(name, value);
     if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
     return payload;
   });
@@ -133,7 +138,7 @@ export function createApiServer(configInput: ApiConfigInput, deps: ApiDeps): Api
       config,
       deps,
       loginFailures,
-      live: { feed, streams },
+      live: { feed, streams, headers },
       fleet: fleet && {
         service: fleet,
         authFailures: metrics.counter('vigil_api_fleet_auth_failures_total', 'Refused enrollments (bad token) and renewals (untrusted certificate or bad signature), by route.', ['route']),
@@ -192,7 +197,7 @@ interface RouteParts {
   readonly config: ApiConfig;
   readonly deps: Pick<ApiDeps, 'auth' | 'audit' | 'store' | 'health' | 'metrics' | 'backtest'>;
   readonly loginFailures: { inc(): void };
-  readonly live: { feed: AlertFeed; streams: { inc(): void; dec(): void } };
+  readonly live: { feed: AlertFeed; streams: { inc(): void; dec(): void }; headers: ReadonlyArray<readonly [string, string]> };
   /** The fleet's routes (edges, suppressions) are there only with a fleet. */
   readonly fleet: { service: FleetService; authFailures: { inc(labels: { route: string }): void } } | undefined;
 }
@@ -209,7 +214,7 @@ function routeList(parts: RouteParts): RouteDefinition[] {
     ...auditRoutes({ audit: deps.audit }),
     ...eventRoutes({ store }),
     ...alertRoutes({ store, feed: live.feed }),
-    ...liveRoutes({ feed: live.feed, auth, maxStreams: config.maxLiveStreams, streams: live.streams }),
+    ...liveRoutes({ feed: live.feed, auth, maxStreams: config.maxLiveStreams, streams: live.streams, headers: live.headers }),
     ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
     ...ruleRoutes({ store, backtest: deps.backtest }),
     ...healthRoutes({ health: deps.health, metrics: deps.metrics }),
@@ -240,6 +245,6 @@ function documentedRoutes(routes: RouteDefinition[]): RouteDefinition[] {
 export function openApiDocument(): Record<string, unknown> {
   const handlersOnly = undefined as never;
   const config = parseConfig(apiConfigSchema, {}, 'api configuration');
-  const routes = routeList({ config, deps: {} as RouteParts['deps'], loginFailures: handlersOnly, live: { feed: new AlertFeed(), streams: handlersOnly }, fleet: { service: handlersOnly, authFailures: handlersOnly } });
+  const routes = routeList({ config, deps: {} as RouteParts['deps'], loginFailures: handlersOnly, live: { feed: new AlertFeed(), streams: handlersOnly, headers: [] }, fleet: { service: handlersOnly, authFailures: handlersOnly } });
   return buildOpenApiDocument(documentedRoutes(routes), DOCUMENT_INFO);
 }

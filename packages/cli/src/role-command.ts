@@ -79,7 +79,7 @@ async function assemble(role: Role, shared: Shared, ready: () => boolean): Promi
       const api = buildApi(shared, store, auth, audit, ready, { repository: fleet, bus, producer: bus.createProducer(), ca });
       return {
         components: [closing('store', () => store.close()), closing('bus', () => bus.close()), closing('auth', () => auth.close()), closing('fleet', () => fleet.close()), closing('audit', () => audit.close()), api],
-        describe: () => api.addresses().map((address) => `http://${hostPort(address.address, address.port)}/`).join(', '),
+        describe: () => api.addresses().map((address) => `${config.api.tls.enabled ? 'https' : 'http'}://${hostPort(address.address, address.port)}/`).join(', '),
       };
     }
     case 'edge': {

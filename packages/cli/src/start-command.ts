@@ -12,7 +12,7 @@ export async function startCommand(): Promise<void> {
   const lines = [
     '',
     'Vigil is running (all-in-one, embedded bus and SQLite store).',
-    `  dashboard and API   http://${api}/  (API under /api/v1, OpenAPI at /api/v1/openapi.json)`,
+    `  dashboard and API   ${config.api.tls.enabled ? 'https' : 'http'}://${api}/  (API under /api/v1, OpenAPI at /api/v1/openapi.json)`,
     ingest ? `  HTTP ingest         http://${ingest}/api/v1/events  (needs an API key with role ingest)` : '',
     syslogUdp ? `  syslog UDP          ${syslogUdp}` : '',
     syslogTcp ? `  syslog TCP          ${syslogTcp}` : '',

@@ -10,3 +10,11 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   ['Cross-Origin-Resource-Policy', 'same-origin'],
 ];
+
+/** Tells browsers to use HTTPS only for this host, for a year: sent only when the API serves HTTPS. */
+export const HSTS_HEADER = ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'] as const;
+
+/** The headers for a server with or without TLS. */
+export function securityHeaders(tls: boolean): ReadonlyArray<readonly [string, string]> {
+  return tls ? [...SECURITY_HEADERS, HSTS_HEADER] : SECURITY_HEADERS;
+}

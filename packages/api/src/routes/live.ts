@@ -3,7 +3,6 @@ import type { AuthRepository } from '../auth/auth-repository.ts';
 import { READERS } from '../auth/roles.ts';
 import { apiErrors } from '../errors.ts';
 import { bearerOf, defineRoute, type RouteDefinition } from '../http/route.ts';
-import { SECURITY_HEADERS } from '../http/security-headers.ts';
 import type { AlertFeed } from '../live/alert-feed.ts';
 
 /** Sent on an idle stream so proxies keep it open and a client notices a dead one. */
@@ -27,8 +26,15 @@ export const alertNoticeSchema = z
  * as the caller's session or key stays valid (checked at every keep-alive). Sent with the bearer
  * header like every route, so browsers read it with `fetch`, not `EventSource`.
  */
-export function liveRoutes(deps: { feed: AlertFeed; auth: AuthRepository; maxStreams: number; streams: { inc(): void; dec(): void } }): RouteDefinition[] {
-  const { feed, auth, maxStreams, streams } = deps;
+export function liveRoutes(deps: {
+  feed: AlertFeed;
+  auth: AuthRepository;
+  maxStreams: number;
+  streams: { inc(): void; dec(): void };
+  /** The security headers every answer carries (the stream is written past fastify's hooks). */
+  headers: ReadonlyArray<readonly [string, string]>;
+}): RouteDefinition[] {
+  const { feed, auth, maxStreams, streams, headers } = deps;
   let open = 0;
   return [
     defineRoute(
@@ -49,7 +55,7 @@ export function liveRoutes(deps: { feed: AlertFeed; auth: AuthRepository; maxStr
         reply.hijack();
         const raw = reply.raw;
         raw.writeHead(200, {
-          ...Object.fromEntries(SECURITY_HEADERS),
+          ...Object.fromEntries(headers),
           'Content-Type': 'text/event-stream; charset=utf-8',
           'Cache-Control': 'no-store',
           Connection: 'keep-alive',
