@@ -121,7 +121,7 @@ describe('the web app on vigil start', () => {
     expect(problems).toEqual([]);
   });
 
-  it('pivots from the alert to a search on its source, filters a value out, and exports what it found', async () => {
+  it('pivots from the alert to a search on its source, filters a value out, exports what it found and saves the search', async () => {
     const { page, problems } = await open('alice', USERS.alice.password);
     await page.getByTestId('alert-row').filter({ hasText: 'SSH brute force' }).click();
     await page.getByTestId('detail-pivot').first().click();
@@ -139,6 +139,17 @@ describe('the web app on vigil start', () => {
     const exported = Buffer.concat(await lines).toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as { source: { ip: string }; user: { name: string } });
     expect(exported).toHaveLength(11);
     expect(exported.every((event) => event.source.ip === ATTACKER && event.user.name !== user)).toBe(true);
+
+    // Saved, it runs again from the list later.
+    await page.getByTestId('saved-search-new').click();
+    await page.getByTestId('saved-search-name').fill('attacker, one user left out');
+    await page.getByTestId('saved-search-save').click();
+    await page.getByTestId('nav-alerts').click();
+    await page.getByTestId('nav-search').click();
+    await expect.poll(() => page.getByTestId('saved-search-select').locator('option').allTextContents()).toContain('attacker, one user left out');
+    await page.getByTestId('saved-search-select').selectOption({ label: 'attacker, one user left out' });
+    await expect.poll(() => page.getByTestId('search-total').textContent()).toBe('11 events');
+    await page.getByTestId('search-row').first().click();
     await screenshot(page, 'search');
     expect(problems).toEqual([]);
   });

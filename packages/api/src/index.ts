@@ -8,6 +8,7 @@ export * from './fleet/fleet-repository.ts';
 export { createSqliteFleetRepository } from './fleet/sqlite-fleet-repository.ts';
 export type { AuditEntry, AuditLog } from './audit/audit-log.ts';
 export { createSqliteAuditLog } from './audit/sqlite-audit-log.ts';
+export { createSqliteSavedSearches, type SavedSearches } from './searches/saved-searches.ts';
 export type { ApiFleetDeps, CommandRequest } from './fleet/fleet-service.ts';
 export { FLEET_CONSUMER_GROUP } from './fleet/heartbeat-consumer.ts';
 export { buildOpenApiDocument } from './http/openapi.ts';

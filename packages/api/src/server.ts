@@ -25,6 +25,8 @@ import { AlertFeed } from './live/alert-feed.ts';
 import { AlertFollower } from './live/alert-follower.ts';
 import { liveRoutes } from './routes/live.ts';
 import { ruleRoutes } from './routes/rules.ts';
+import { savedSearchRoutes } from './routes/saved-searches.ts';
+import type { SavedSearches } from './searches/saved-searches.ts';
 import type { Bus } from '@vigil/bus';
 import { authRoutes } from './routes/auth.ts';
 import { backtestRoutes, type ApiBacktestDeps } from './routes/backtests.ts';
@@ -39,6 +41,8 @@ export interface ApiDeps {
   readonly auth: AuthRepository;
   /** Where every change and login is recorded (append-only). */
   readonly audit: AuditLog;
+  /** Searches analysts saved. */
+  readonly savedSearches: SavedSearches;
   /**
    * The bus the engines publish alerts on, and this process's own consumer group there: open
    * dashboards then see new alerts live. Without it they see only triage made through this process.
@@ -195,7 +199,7 @@ function listening(app: FastifyInstance): AddressInfo[] {
 /** What the routes are made of. */
 interface RouteParts {
   readonly config: ApiConfig;
-  readonly deps: Pick<ApiDeps, 'auth' | 'audit' | 'store' | 'health' | 'metrics' | 'backtest'>;
+  readonly deps: Pick<ApiDeps, 'auth' | 'audit' | 'savedSearches' | 'store' | 'health' | 'metrics' | 'backtest'>;
   readonly loginFailures: { inc(): void };
   readonly live: { feed: AlertFeed; streams: { inc(): void; dec(): void }; headers: ReadonlyArray<readonly [string, string]> };
   /** The fleet's routes (edges, suppressions) are there only with a fleet. */
@@ -213,6 +217,7 @@ function routeList(parts: RouteParts): RouteDefinition[] {
     ...userRoutes({ auth }),
     ...auditRoutes({ audit: deps.audit }),
     ...eventRoutes({ store }),
+    ...savedSearchRoutes({ searches: deps.savedSearches }),
     ...alertRoutes({ store, feed: live.feed }),
     ...liveRoutes({ feed: live.feed, auth, maxStreams: config.maxLiveStreams, streams: live.streams, headers: live.headers }),
     ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSqliteAuditLog, createSqliteAuthRepository, createSqliteFleetRepository } from '@vigil/api';
+import { createSqliteAuditLog, createSqliteAuthRepository, createSqliteFleetRepository, createSqliteSavedSearches } from '@vigil/api';
 import type { Bus } from '@vigil/bus';
 import { localCaRenewal } from '@vigil/fleet';
 import { loadOrCreateCa, loadOrEnrollLocalEdge } from '@vigil/provenance';
@@ -42,12 +42,14 @@ export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logge
   const auth = createSqliteAuthRepository(join(dataDir, 'auth.db'));
   const fleet = createSqliteFleetRepository(join(dataDir, 'auth.db'));
   const audit = createSqliteAuditLog(join(dataDir, 'auth.db'));
+  const savedSearches = createSqliteSavedSearches(join(dataDir, 'auth.db'));
   const closeables: Component[] = [
     { name: 'store', start: async () => {}, stop: () => store.close() },
     { name: 'bus', start: async () => {}, stop: () => bus.close() },
     { name: 'auth', start: async () => {}, stop: async () => auth.close() },
     { name: 'fleet', start: async () => {}, stop: () => fleet.close() },
     { name: 'audit', start: async () => {}, stop: () => audit.close() },
+    { name: 'saved-searches', start: async () => {}, stop: () => savedSearches.close() },
   ];
   let ready = false;
   let components: Component[] = [];
@@ -56,7 +58,7 @@ export async function startAllInOne(config: Readonly<VigilConfig>, logger: Logge
   const edge = buildEdge(shared, producer, edgeSetup, (key) => auth.verifyIngestKey(key), ca.certificatePem);
   // One revocation list serves both verifiers of this process.
   const revocations = buildRevocationWatcher(shared, bus, ca.certificatePem, 'core');
-  const api = buildApi(shared, store, auth, audit, () => ready, { repository: fleet, bus, producer, ca });
+  const api = buildApi(shared, store, auth, audit, savedSearches, () => ready, { repository: fleet, bus, producer, ca });
   try {
     generatedAdminPassword = await auth.ensureAdmin(config.adminPassword);
     components = [

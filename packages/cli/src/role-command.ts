@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSqliteAuditLog, createSqliteAuthRepository, createSqliteFleetRepository } from '@vigil/api';
+import { createSqliteAuditLog, createSqliteAuthRepository, createSqliteFleetRepository, createSqliteSavedSearches } from '@vigil/api';
 import { createRemoteKeyVerifier } from '@vigil/edge';
 import { loadEdgeIdentity } from '@vigil/provenance';
 import { Metrics, OpsServer, createLogger, startAll, stopAll, type Component } from '@vigil/runtime';
@@ -74,11 +74,12 @@ async function assemble(role: Role, shared: Shared, ready: () => boolean): Promi
       const auth = createSqliteAuthRepository(join(dataDirOf(config), 'auth.db'));
       const fleet = createSqliteFleetRepository(join(dataDirOf(config), 'auth.db'));
       const audit = createSqliteAuditLog(join(dataDirOf(config), 'auth.db'));
+      const savedSearches = createSqliteSavedSearches(join(dataDirOf(config), 'auth.db'));
       const generated = await auth.ensureAdmin(config.adminPassword);
       if (generated) process.stdout.write(`admin login: user "admin", password "${generated}" (generated now and shown only this once)\n`);
-      const api = buildApi(shared, store, auth, audit, ready, { repository: fleet, bus, producer: bus.createProducer(), ca });
+      const api = buildApi(shared, store, auth, audit, savedSearches, ready, { repository: fleet, bus, producer: bus.createProducer(), ca });
       return {
-        components: [closing('store', () => store.close()), closing('bus', () => bus.close()), closing('auth', () => auth.close()), closing('fleet', () => fleet.close()), closing('audit', () => audit.close()), api],
+        components: [closing('store', () => store.close()), closing('bus', () => bus.close()), closing('auth', () => auth.close()), closing('fleet', () => fleet.close()), closing('audit', () => audit.close()), closing('saved-searches', () => savedSearches.close()), api],
         describe: () => api.addresses().map((address) => `${config.api.tls.enabled ? 'https' : 'http'}://${hostPort(address.address, address.port)}/`).join(', '),
       };
     }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { createApiServer, type ApiFleetDeps, type ApiServer, type AuditLog, type AuthRepository } from '@vigil/api';
+import { createApiServer, type ApiFleetDeps, type ApiServer, type AuditLog, type AuthRepository, type SavedSearches } from '@vigil/api';
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
 import { FleetMonitor, Notifier, ProvenanceAlerts, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories, runRuleTests } from '@vigil/engine';
@@ -112,7 +112,7 @@ export function buildIndexer(shared: Shared, bus: Bus, producer: BusProducer, st
  * The API role; `fleet` brings the fleet repository, the bus, a producer and the CA (its key when
  * this process may issue and sign). Backtests load the engine's configured rules.
  */
-export function buildApi(shared: Shared, store: Store, auth: AuthRepository, audit: AuditLog, ready: () => boolean, fleet: ApiFleetDeps): ApiServer {
+export function buildApi(shared: Shared, store: Store, auth: AuthRepository, audit: AuditLog, savedSearches: SavedSearches, ready: () => boolean, fleet: ApiFleetDeps): ApiServer {
   const { config, metrics, logger } = shared;
   const directories = ruleDirectories(config.engine);
   const backtest = {
@@ -127,7 +127,7 @@ export function buildApi(shared: Shared, store: Store, auth: AuthRepository, aud
   };
   // Every API process follows vigil.alerts in a group of its own, for the dashboards it serves.
   const liveAlerts = fleet.bus && { bus: fleet.bus, groupId: `vigil-api-live-${processTag(config)}` };
-  return createApiServer(config.api, { store, auth, audit, ...(liveAlerts && { liveAlerts }), metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
+  return createApiServer(config.api, { store, auth, audit, savedSearches, ...(liveAlerts && { liveAlerts }), metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
 }
 
 /**

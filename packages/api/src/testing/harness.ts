@@ -10,6 +10,7 @@ import type { AuthRepository } from '../auth/auth-repository.ts';
 import { createSqliteAuthRepository } from '../auth/sqlite-auth-repository.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { createSqliteAuditLog } from '../audit/sqlite-audit-log.ts';
+import { createSqliteSavedSearches } from '../searches/saved-searches.ts';
 import type { ApiFleetDeps } from '../fleet/fleet-service.ts';
 import type { ApiBacktestDeps } from '../routes/backtests.ts';
 import { createApiServer, type ApiServer } from '../server.ts';
@@ -77,7 +78,8 @@ async function build<S extends Store>(dir: string, auth: AuthRepository, config:
   const metrics = new Metrics({ defaultMetrics: false });
   const health: { ready: boolean; details?: unknown } = { ready: true };
   const audit = createSqliteAuditLog(join(dir, 'auth.db'));
-  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, audit, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }), ...(deps.dashboardDir && { dashboardDir: deps.dashboardDir }) });
+  const savedSearches = createSqliteSavedSearches(join(dir, 'auth.db'));
+  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, audit, savedSearches, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }), ...(deps.dashboardDir && { dashboardDir: deps.dashboardDir }) });
   return {
     server,
     dir,
@@ -95,6 +97,7 @@ async function build<S extends Store>(dir: string, auth: AuthRepository, config:
       await server.stop();
       await fleet?.repository.close();
       await audit.close();
+      await savedSearches.close();
       await auth.close();
       rmSync(dir, { recursive: true, force: true });
     },

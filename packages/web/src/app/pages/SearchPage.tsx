@@ -6,6 +6,7 @@ import { href, navigate } from '../router.ts';
 import type { EcsEvent, EventPage } from '../types.ts';
 import { FieldTable, Pivot } from '../components/EventView.tsx';
 import { ErrorLine } from '../components/ErrorLine.tsx';
+import { SavedSearchBar } from '../components/SavedSearchBar.tsx';
 
 const PAGE_SIZE = 100;
 const DEFAULT_COLUMNS = ['host.name', 'source.ip', 'user.name'];
@@ -130,6 +131,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
           Search
         </button>
       </form>
+      <SavedSearchBar query={q} range={range} onRun={(search) => run(search.query, search.range)} />
       <ErrorLine message={error} testId="search-error" />
       <div className="results-head">
         <span className="muted" data-testid="search-total">
