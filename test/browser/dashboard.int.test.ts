@@ -117,7 +117,18 @@ describe('the web app on vigil start', () => {
     await detail.getByTestId('comment-text').fill('Blocked at the firewall; watching for a successful login.');
     await detail.getByTestId('comment-submit').click();
     await expect.poll(() => detail.getByTestId('detail-history').textContent()).toContain('alice: Blocked at the firewall');
+    await detail.getByTestId('detail-assign').click();
+    await expect.poll(() => detail.textContent()).toContain('Assigneealice');
     await screenshot(page, 'alert-detail');
+
+    // Filters: mine, seen in the last hour, and someone else's (none).
+    await page.getByTestId('detail-close').click();
+    await page.getByTestId('alert-filter-mine').click();
+    await page.getByTestId('alert-filter-seen').selectOption({ label: 'last hour' });
+    await expect.poll(() => page.getByTestId('alert-row').count()).toBe(1);
+    expect(await page.getByTestId('alert-row').textContent()).toContain(`SSH brute force from ${ATTACKER}`);
+    await page.getByTestId('alert-filter-assignee').fill('nobody');
+    await expect.poll(() => page.getByTestId('alert-row').count()).toBe(0);
     expect(problems).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { api, query } from '../api.ts';
 import { useAction, useCoalesced, useLoaded } from '../hooks.ts';
 import { useLiveAlerts } from '../live.ts';
 import { ErrorLine } from '../components/ErrorLine.tsx';
-import { formatTime, plural } from '../format.ts';
+import { formatTime, plural, term } from '../format.ts';
 import { canTriage, NO_TRIAGE } from '../roles.ts';
 import { href, navigate } from '../router.ts';
 import { SEVERITIES, STATUSES, type Alert, type AlertPage, type WhoAmI } from '../types.ts';
@@ -42,7 +42,14 @@ function sorted(alerts: readonly Alert[], key: SortKey): Alert[] {
  */
 export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId: string | undefined; params: URLSearchParams }) {
   const filters = useMemo(
-    () => ({ status: params.get('status') ?? '', severity: params.get('severity') ?? '', rule: params.get('rule') ?? '', q: params.get('q') ?? '' }),
+    () => ({
+      status: params.get('status') ?? '',
+      severity: params.get('severity') ?? '',
+      rule: params.get('rule') ?? '',
+      q: params.get('q') ?? '',
+      assignee: params.get('assignee') ?? '',
+      seen: params.get('seen') ?? '',
+    }),
     [params],
   );
   const action = useAction();
@@ -52,10 +59,12 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
   const [version, setVersion] = useState(0);
   const [queryText, setQueryText] = useState(filters.q);
   const triage = canTriage(me);
-  const path = `/api/v1/alerts${query({ ...filters, size: PAGE_SIZE })}`;
+  // Keyed by the filters; "last seen" is counted back from when each request is made.
+  const filterKey = JSON.stringify(filters);
+  const request = (nowMs: number) => `/api/v1/alerts${query({ status: filters.status, severity: filters.severity, rule: filters.rule, q: alertQuery(filters, nowMs), size: PAGE_SIZE })}`;
   const [liveNotices, setLiveNotices] = useState(0);
   const live = useLiveAlerts(() => setLiveNotices((count) => count + 1));
-  const { data: page, error: loadError, reload } = useLoaded(path, () => api<AlertPage>(path), live === 'live' ? REFRESH_LIVE_MS : REFRESH_OFFLINE_MS);
+  const { data: page, error: loadError, reload } = useLoaded(filterKey, () => api<AlertPage>(request(Date.now())), live === 'live' ? REFRESH_LIVE_MS : REFRESH_OFFLINE_MS);
   // A burst of changes (an attack updating its alert every second) reloads the queue once.
   const refreshLive = useCoalesced(() => {
     reload();
@@ -141,6 +150,25 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
           <label>
             Rule
             <input value={filters.rule} placeholder="rule id or name" onChange={(event) => setFilter('rule', event.target.value)} data-testid="alert-filter-rule" />
+          </label>
+          <label>
+            Assignee
+            <span className="inline">
+              <input value={filters.assignee} placeholder="anyone" size={10} onChange={(event) => setFilter('assignee', event.target.value)} data-testid="alert-filter-assignee" />
+              <button type="button" className="link" onClick={() => setFilter('assignee', me.name)} data-testid="alert-filter-mine">
+                mine
+              </button>
+            </span>
+          </label>
+          <label>
+            Last seen
+            <select value={filters.seen} onChange={(event) => setFilter('seen', event.target.value)} data-testid="alert-filter-seen">
+              {SEEN_WITHIN.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
           </label>
           <form onSubmit={submitQuery} className="inline">
             <input type="search" value={queryText} placeholder="query, e.g. source.ip:203.0.113.50" aria-label="Alert query" onChange={(event) => setQueryText(event.target.value)} data-testid="alert-query" />
@@ -241,6 +269,25 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
           }} onClose={() => navigate(href('alerts', filters))} />}
     </div>
   );
+}
+
+/** The "last seen" choices: a span back from now, in minutes ('' for any time). */
+const SEEN_WITHIN: readonly (readonly [string, string])[] = [
+  ['', 'any time'],
+  ['60', 'last hour'],
+  ['1440', 'last 24 hours'],
+  ['10080', 'last 7 days'],
+  ['43200', 'last 30 days'],
+];
+
+/** The alert query the filters make: the analyst's own query, and the assignee and last-seen filters as clauses of it. */
+function alertQuery(filters: { q: string; assignee: string; seen: string }, nowMs: number): string {
+  const clauses: string[] = [];
+  if (filters.q.trim() !== '') clauses.push(`(${filters.q})`);
+  if (filters.assignee.trim() !== '') clauses.push(term('vigil.alert.assignee', filters.assignee.trim()));
+  const minutes = Number(filters.seen);
+  if (filters.seen !== '' && Number.isFinite(minutes)) clauses.push(`vigil.alert.last_seen>=${new Date(nowMs - minutes * 60_000).toISOString()}`);
+  return clauses.join(' AND ');
 }
 
 function toggled(set: ReadonlySet<string>, id: string): Set<string> {
