@@ -20,6 +20,9 @@ const ATTACKER = '203.0.113.66';
 const PROBER = '198.51.100.77';
 /** Attacks while an analyst has the queue open. */
 const LATE_ATTACKER = '203.0.113.99';
+/** Attacks while the brute-force rule is turned off, and a probe sent right after it. */
+const QUIET_ATTACKER = '203.0.113.120';
+const MARKER = '198.51.100.120';
 const SCRIPT = '<script>alert(1)</script>';
 const IMAGE = '<img/src=x/onerror=alert(2)>';
 /** The line an integrator sends over HTTP: markup with spaces, as a message field carries it. */
@@ -39,13 +42,16 @@ function bruteForce(source: string): string[] {
   return Array.from({ length: 12 }, (_, i) => `<38>1 ${new Date(now - (12 - i) * 1000).toISOString()} web-1 sshd 4123 - - Failed password for invalid user admin${i} from ${source} port ${52000 + i} ssh2`);
 }
 
-/** A brute force from the attacker, and one nginx request carrying script. */
-function traffic(): string[] {
-  const lines = bruteForce(ATTACKER);
+/** An nginx request from `source` carrying script (the pack's XSS rules raise on it). */
+function probe(source: string): string {
   const at = new Date();
   const clf = `${String(at.getUTCDate()).padStart(2, '0')}/${at.toLocaleString('en', { month: 'short', timeZone: 'UTC' })}/${at.getUTCFullYear()}:${at.toISOString().slice(11, 19)} +0000`;
-  lines.push(`<190>1 ${at.toISOString()} web-1 nginx - - - ${PROBER} - - [${clf}] "GET /search?q=${SCRIPT}${IMAGE} HTTP/1.1" 404 153 "-" "curl/8.5.0"`);
-  return lines;
+  return `<190>1 ${at.toISOString()} web-1 nginx - - - ${source} - - [${clf}] "GET /search?q=${SCRIPT}${IMAGE} HTTP/1.1" 404 153 "-" "curl/8.5.0"`;
+}
+
+/** A brute force from the attacker, and one nginx request carrying script. */
+function traffic(): string[] {
+  return [...bruteForce(ATTACKER), probe(PROBER)];
 }
 
 async function alertsFor(rule: string): Promise<Alert[]> {
@@ -216,6 +222,21 @@ describe('the web app on vigil start', () => {
     expect(await page.getByTestId('backtest-result').textContent()).toContain(`source.ip=${ATTACKER}`);
     await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'rules');
+
+    // Turned off, the rule raises nothing for a new attack; turned on again, it does.
+    await page.getByTestId('rule-turn-off').click();
+    await page.getByTestId('rule-off-reason').fill('pen test this afternoon');
+    await page.getByTestId('rule-off-confirm').click();
+    await expect.poll(() => page.getByTestId('rule-state').textContent()).toMatch(/^off since .* \(alice: pen test this afternoon\)/);
+    await expect.poll(async () => (await fetch(vigil.apiUrl('/metrics'))).text()).toMatch(/^vigil_engine_rules_disabled 1$/m);
+    await sendTcpOctetCounted(vigil.ports.syslog, [...bruteForce(QUIET_ATTACKER), probe(MARKER)]);
+    // The probe after the attack, on the same connection, raises its alert: by then the attack was matched too.
+    const allAlerts = async () => (await api<{ alerts: Alert[] }>('/api/v1/alerts?size=200')).body.alerts;
+    await waitFor(allAlerts, (alerts) => alerts.some((alert) => alert.vigil.alert.group['source.ip'] === MARKER), 30_000, 'the marker probe\'s alert');
+    expect((await alertsFor('SSH brute force')).some((alert) => alert.vigil.alert.group['source.ip'] === QUIET_ATTACKER)).toBe(false);
+    await page.getByTestId('rule-turn-on').click();
+    await expect.poll(() => page.getByTestId('rule-state').textContent()).toMatch(/^on/);
+    await expect.poll(async () => (await fetch(vigil.apiUrl('/metrics'))).text()).toMatch(/^vigil_engine_rules_disabled 0$/m);
     expect(problems).toEqual([]);
   });
 

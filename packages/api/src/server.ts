@@ -221,7 +221,7 @@ function routeList(parts: RouteParts): RouteDefinition[] {
     ...alertRoutes({ store, feed: live.feed }),
     ...liveRoutes({ feed: live.feed, auth, maxStreams: config.maxLiveStreams, streams: live.streams, headers: live.headers }),
     ...backtestRoutes({ store, backtest: deps.backtest, limits: config.backtest }),
-    ...ruleRoutes({ store, backtest: deps.backtest }),
+    ...ruleRoutes({ store, backtest: deps.backtest, fleet: fleet?.service }),
     ...healthRoutes({ health: deps.health, metrics: deps.metrics }),
   ];
   if (fleet) {

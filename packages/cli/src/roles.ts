@@ -6,7 +6,7 @@ import { createApiServer, type ApiFleetDeps, type ApiServer, type AuditLog, type
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
 import { FleetMonitor, Notifier, ProvenanceAlerts, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories, runRuleTests } from '@vigil/engine';
-import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, SuppressionWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
+import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, RuleStateWatcher, SuppressionWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
 import { createIndexer } from '@vigil/indexer';
 import { BatchSigner, BatchVerifier, ControlVerifier, EdgeControlSigner, SequenceCounter, type EdgeIdentity } from '@vigil/provenance';
 import { startAll, stopAll, type Component, type Logger, type Metrics } from '@vigil/runtime';
@@ -78,7 +78,16 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
     metrics,
     logger: roleLogger.child({ part: 'suppressions' }),
   });
-  const detection = await createDetection(config.engine, { metrics, logger: roleLogger, enricher: enrichment.enricher, suppressions });
+  // Rules analysts turned off, published the same way.
+  const ruleStates = new RuleStateWatcher({
+    bus,
+    groupId: `vigil-engine-rule-states-${processTag(config)}`,
+    verifier: new ControlVerifier({ caCertificatePem: caPem }),
+    stateFile: join(stateDir, 'rule-states.json'),
+    metrics,
+    logger: roleLogger.child({ part: 'rule-states' }),
+  });
+  const detection = await createDetection(config.engine, { metrics, logger: roleLogger, enricher: enrichment.enricher, suppressions, ruleStates });
   const engine = createEngine(config.engine, {
     bus,
     producer,
@@ -99,7 +108,7 @@ export async function buildEngine(shared: Shared, bus: Bus, producer: BusProduce
     logger: roleLogger.child({ part: 'fleet' }),
   });
   // Enrichment data and the notifier start before the engine reads its first batch, and stop after it.
-  return group('engine', [...enrichment.components, suppressions, notifier, engine, fleet]);
+  return group('engine', [...enrichment.components, suppressions, ruleStates, notifier, engine, fleet]);
 }
 
 export function buildIndexer(shared: Shared, bus: Bus, producer: BusProducer, store: Store, caPem: string, revocations: RevocationWatcher): Component {

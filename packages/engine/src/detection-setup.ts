@@ -28,7 +28,7 @@ export function pipelineOptions(config: Pick<EngineConfig, 'builtinPipelines' | 
 /** Loads the configured rules (failing start-up with every problem listed) and builds the engine's two-stage detection. */
 export async function createDetection(
   config: EngineConfig,
-  deps: { metrics?: Metrics; logger?: Logger; suppressions?: AlertSuppressions } & Pick<DetectionEngineOptions, 'enricher'> = {},
+  deps: { metrics?: Metrics; logger?: Logger; suppressions?: AlertSuppressions } & Pick<DetectionEngineOptions, 'enricher' | 'ruleStates'> = {},
 ): Promise<PartitionedDetection> {
   const ruleset = await loadRules(ruleDirectories(config), pipelineOptions(config));
   return new PartitionedDetection(ruleset, { ...config.detection, ...deps });

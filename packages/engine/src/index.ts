@@ -37,7 +37,7 @@ export { Correlator, type CorrelatorOptions, type CorrelatorStats } from './corr
 export { eventTimeMs } from './correlation/event-time.ts';
 export { parseTimespan, formatDuration } from './correlation/timespan.ts';
 export type { RuleHit } from './correlation/types.ts';
-export { DetectionEngine, type DetectionEngineOptions, type DetectionStats } from './alerts/detection-engine.ts';
+export { DetectionEngine, type DetectionEngineOptions, type DetectionStats, type RuleStates } from './alerts/detection-engine.ts';
 export { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './alerts/config.ts';
 export { AlertTracker, type AlertTrackerOptions, type AlertTrackerStats } from './alerts/alert-tracker.ts';
 export { alertDocument, alertId, dedupKey, type AlertState } from './alerts/alert-document.ts';

@@ -4,6 +4,7 @@ import { defineErrors } from '@vigil/runtime';
 export const fleetErrors = defineErrors({
   VIGIL_ERR_FLEET_BAD_REVOCATION_LIST: { message: 'revocation list does not match the schema: {reason}', status: 400, retryable: false },
   VIGIL_ERR_FLEET_BAD_SUPPRESSION_LIST: { message: 'suppression list does not match the schema: {reason}', status: 400, retryable: false },
+  VIGIL_ERR_FLEET_BAD_RULE_STATE_LIST: { message: 'list of disabled rules does not match the schema: {reason}', status: 400, retryable: false },
   VIGIL_ERR_FLEET_BAD_HEARTBEAT: { message: 'heartbeat does not match the schema or its signer: {reason}', status: 400, retryable: false },
   VIGIL_ERR_FLEET_HEARTBEAT_FAILED: { message: 'heartbeat could not be sent: {reason}', status: 503, retryable: true },
   VIGIL_ERR_FLEET_STATE_UNREADABLE: { message: 'fleet state file {path} is unreadable: {reason}', status: 500, retryable: false },

@@ -2,6 +2,7 @@ export * from './errors.ts';
 export * from './messages.ts';
 export * from './revocation-watcher.ts';
 export * from './suppression-watcher.ts';
+export * from './rule-state-watcher.ts';
 export * from './heartbeat-publisher.ts';
 export * from './certificate-renewer.ts';
 export * from './command-listener.ts';

@@ -8,7 +8,8 @@ import { z } from 'zod';
  *   command results;
  * - core → edge on `vigil.commands`, signed with the CA key: commands (key: edge id) and the
  *   revocation list (key: {@link REVOCATIONS_KEY}), which every engine and indexer reads, and
- *   the alert suppressions (key: {@link SUPPRESSIONS_KEY}), which every engine reads.
+ *   the alert suppressions (key: {@link SUPPRESSIONS_KEY}) and the disabled rules (key:
+ *   {@link RULE_STATES_KEY}), which every engine reads.
  */
 
 /** Bus key of the revocation list on `vigil.commands`. */
@@ -16,6 +17,9 @@ export const REVOCATIONS_KEY = 'vigil.revocations';
 
 /** Bus key of the alert suppression list on `vigil.commands`. */
 export const SUPPRESSIONS_KEY = 'vigil.suppressions';
+
+/** Bus key of the list of disabled rules on `vigil.commands`. */
+export const RULE_STATES_KEY = 'vigil.rule-states';
 
 const edgeId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'an edge id: letters, digits, . _ -');
 const timeMs = z.number().int().nonnegative();
@@ -149,10 +153,25 @@ export const suppressionListSchema = z
   .strict();
 export type SuppressionList = z.infer<typeof suppressionListSchema>;
 
+/** A rule an analyst turned off: the engines neither match it nor let it feed correlations or raise alerts. */
+export const disabledRuleSchema = z
+  .object({
+    rule: z.string().min(1).max(256).describe('Rule id.'),
+    reason: z.string().min(1).max(1024),
+    disabledBy: z.string().min(1).max(256),
+    disabledAtMs: timeMs,
+  })
+  .strict();
+export type DisabledRule = z.infer<typeof disabledRuleSchema>;
+
+/** Every rule disabled now; the newest list (by issuedAtMs) replaces older ones. */
+export const ruleStateListSchema = z.object({ type: z.literal('rule-states'), issuedAtMs: timeMs, disabled: z.array(disabledRuleSchema).max(100_000) }).strict();
+export type RuleStateList = z.infer<typeof ruleStateListSchema>;
+
 /** What an edge may send on `vigil.heartbeats`. */
 export const edgeMessageSchema = z.discriminatedUnion('type', [heartbeatSchema, commandResultSchema]);
 export type EdgeMessage = z.infer<typeof edgeMessageSchema>;
 
 /** What the core may send on `vigil.commands`. */
-export const coreMessageSchema = z.union([commandSchema, revocationListSchema, suppressionListSchema]);
+export const coreMessageSchema = z.union([commandSchema, revocationListSchema, suppressionListSchema, ruleStateListSchema]);
 export type CoreMessage = z.infer<typeof coreMessageSchema>;

@@ -1,4 +1,4 @@
-import type { CommandAction, CommandResult, CommandStatus, Heartbeat, Revocation, Suppression } from '@vigil/fleet';
+import type { CommandAction, CommandResult, CommandStatus, DisabledRule, Heartbeat, Revocation, Suppression } from '@vigil/fleet';
 
 /**
  * What the core knows about its edges: one-time enrollment tokens, the certificates it issued,
@@ -100,6 +100,10 @@ export interface FleetRepository {
    * creation or an early end; 0 before any), which orders the published lists.
    */
   suppressions(nowMs: number): Promise<{ issuedAtMs: number; suppressions: Suppression[] }>;
+  /** Turns a rule on or off (a reason goes with turning it off); returns the change's time, later than any change before it. */
+  setRuleState(change: { rule: string; enabled: boolean; reason: string | null; actor: string }, nowMs: number): Promise<number>;
+  /** The rules turned off now, and the time of the last change (0 before any), which orders the published lists. */
+  ruleStates(): Promise<{ issuedAtMs: number; disabled: DisabledRule[] }>;
   /**
    * Keeps a heartbeat as the edge's last one (creating the edge when unknown). False when the
    * edge already has a heartbeat sent later (an out-of-order or replayed one is ignored).

@@ -1,6 +1,19 @@
 import { X509Certificate, createPublicKey, randomUUID } from 'node:crypto';
 import type { Bus, BusProducer } from '@vigil/bus';
-import { REVOCATIONS_KEY, SUPPRESSIONS_KEY, commandSchema, revocationListSchema, suppressionListSchema, type Command, type RevocationList, type Suppression, type SuppressionList } from '@vigil/fleet';
+import {
+  REVOCATIONS_KEY,
+  RULE_STATES_KEY,
+  SUPPRESSIONS_KEY,
+  commandSchema,
+  revocationListSchema,
+  ruleStateListSchema,
+  suppressionListSchema,
+  type Command,
+  type RevocationList,
+  type RuleStateList,
+  type Suppression,
+  type SuppressionList,
+} from '@vigil/fleet';
 import { ControlVerifier, CoreControlSigner, type CertificateAuthority } from '@vigil/provenance';
 import { describeError, type Component, type Logger, type Metrics } from '@vigil/runtime';
 import { TOPICS } from '@vigil/schema';
@@ -49,6 +62,7 @@ export class FleetService {
   readonly #producer: BusProducer | undefined;
   readonly #revocations: ControlListPublisher<RevocationList> | undefined;
   readonly #suppressions: ControlListPublisher<SuppressionList> | undefined;
+  readonly #ruleStates: ControlListPublisher<RuleStateList> | undefined;
   readonly #republishSeconds: number;
 
   constructor(deps: ApiFleetDeps, options: { config: ApiConfig['fleet']; metrics: Metrics; logger: Logger }) {
@@ -90,7 +104,19 @@ export class FleetService {
             return issuedAtMs === 0 ? null : suppressionListSchema.parse({ type: 'suppressions', issuedAtMs, suppressions });
           },
         });
-        components.push(this.#revocations, this.#suppressions);
+        this.#ruleStates = new ControlListPublisher({
+          ...shared,
+          name: 'rule-state-publisher',
+          key: RULE_STATES_KEY,
+          what: 'rule state list',
+          counter: { name: 'vigil_api_rule_state_lists_total', help: 'Lists of disabled rules published on vigil.commands, by outcome.' },
+          // Published once any rule was ever turned off, so turning it back on reaches the engines.
+          list: async () => {
+            const { issuedAtMs, disabled } = await this.repository.ruleStates();
+            return issuedAtMs === 0 ? null : ruleStateListSchema.parse({ type: 'rule-states', issuedAtMs, disabled });
+          },
+        });
+        components.push(this.#revocations, this.#suppressions, this.#ruleStates);
       }
     }
     if (ca && deps.bus) {
@@ -157,6 +183,13 @@ export class FleetService {
     if (!(await this.repository.endSuppression(id, actor, this.now()))) return false;
     await this.#publishNow(publisher, `the suppression list (the end of suppression ${id} is recorded`);
     return true;
+  }
+
+  /** Turns a rule on or off and publishes the list of disabled rules to the engines at once. */
+  async setRuleState(change: { rule: string; enabled: boolean; reason: string | null; actor: string }): Promise<void> {
+    const publisher = this.#requirePublisher('rule state', this.#ruleStates);
+    await this.repository.setRuleState(change, this.now());
+    await this.#publishNow(publisher, `the list of disabled rules (rule ${change.rule} ${change.enabled ? 'on' : 'off'} is recorded`);
   }
 
   async #publishNow(publisher: ControlListPublisher<object>, recorded: string): Promise<void> {

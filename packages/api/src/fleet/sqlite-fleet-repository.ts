@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLOutputValue } from 'node:sqlite';
-import { COMMAND_STATUSES, heartbeatSchema, type CommandAction, type CommandResult, type CommandStatus, type Heartbeat, type Revocation, type Suppression } from '@vigil/fleet';
+import { COMMAND_STATUSES, heartbeatSchema, type CommandAction, type CommandResult, type CommandStatus, type DisabledRule, type Heartbeat, type Revocation, type Suppression } from '@vigil/fleet';
 import { sha256Hex } from '../auth/tokens.ts';
 import { isEnrollmentToken, newEnrollmentToken } from './enrollment-token.ts';
 import { openPrivateDatabase } from '../private-database.ts';
@@ -72,6 +72,13 @@ CREATE TABLE IF NOT EXISTS alert_suppressions (
   ended_by TEXT
 );
 CREATE INDEX IF NOT EXISTS alert_suppressions_expires ON alert_suppressions(expires_at);
+CREATE TABLE IF NOT EXISTS rule_states (
+  rule TEXT PRIMARY KEY,
+  enabled INTEGER NOT NULL,
+  reason TEXT,
+  changed_by TEXT NOT NULL,
+  changed_at INTEGER NOT NULL
+);
 `;
 
 /** Used tokens and expired ones are kept this long (for "already used" diagnostics), then deleted. */
@@ -203,6 +210,25 @@ class SqliteFleetRepository implements FleetRepository {
       expiresAtMs: Number(row.expires_at),
     }));
     return { issuedAtMs: Number(changed?.at ?? 0), suppressions };
+  }
+
+  async setRuleState(change: { rule: string; enabled: boolean; reason: string | null; actor: string }, nowMs: number): Promise<number> {
+    // Every change gets a later time than the one before, so each published list replaces the last.
+    const last = Number(this.#db.prepare('SELECT COALESCE(MAX(changed_at), 0) AS at FROM rule_states').get()?.at ?? 0);
+    const at = Math.max(nowMs, last + 1);
+    this.#db
+      .prepare('INSERT INTO rule_states (rule, enabled, reason, changed_by, changed_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(rule) DO UPDATE SET enabled = excluded.enabled, reason = excluded.reason, changed_by = excluded.changed_by, changed_at = excluded.changed_at')
+      .run(change.rule, change.enabled ? 1 : 0, change.reason, change.actor, at);
+    return at;
+  }
+
+  async ruleStates(): Promise<{ issuedAtMs: number; disabled: DisabledRule[] }> {
+    const changed = Number(this.#db.prepare('SELECT COALESCE(MAX(changed_at), 0) AS at FROM rule_states').get()?.at ?? 0);
+    const disabled = this.#db
+      .prepare('SELECT * FROM rule_states WHERE enabled = 0 ORDER BY changed_at, rule')
+      .all()
+      .map((row) => ({ rule: String(row.rule), reason: String(row.reason ?? ''), disabledBy: String(row.changed_by), disabledAtMs: Number(row.changed_at) }));
+    return { issuedAtMs: changed, disabled };
   }
 
   async recordHeartbeat(heartbeat: Heartbeat, receivedAtMs: number): Promise<boolean> {

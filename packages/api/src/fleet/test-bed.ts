@@ -7,7 +7,8 @@ import { createEmbeddedBus, type BusConsumer, type BusMessage, type BusProducer,
 import type { Heartbeat } from '@vigil/fleet';
 import { EdgeControlSigner, createCertificateAuthority, createCertificateRequest, generateRsaKeyPair, type CertificateAuthority, type KeyPairPem } from '@vigil/provenance';
 import { TOPICS } from '@vigil/schema';
-import { createTestApi, type TestApi } from '../testing/harness.ts';
+import type { FakeStore } from '../testing/fake-store.ts';
+import { createTestApi, type TestApi, type TestApiDeps } from '../testing/harness.ts';
 import { createSqliteFleetRepository } from './sqlite-fleet-repository.ts';
 
 /**
@@ -60,14 +61,19 @@ export async function createFleetTestBed(): Promise<FleetTestBed> {
 
 /** An edge as `vigil enroll` makes one: a key pair, a CSR naming it, later a certificate. */
 /** A test API whose fleet runs on the bed (its bus, producer and CA), republishing control lists every second. */
-export function createFleetTestApi(bed: FleetTestBed, now?: () => number): Promise<TestApi> {
-  return createTestApi({ fleet: { revocationRepublishMs: 1000 } }, undefined, (dir) => ({
-    repository: createSqliteFleetRepository(join(dir, 'auth.db')),
-    bus: bed.bus,
-    producer: bed.producer,
-    ca: bed.ca,
-    ...(now && { now }),
-  }));
+export function createFleetTestApi(bed: FleetTestBed, now?: () => number, deps: TestApiDeps<FakeStore> = {}): Promise<TestApi> {
+  return createTestApi(
+    { fleet: { revocationRepublishMs: 1000 } },
+    undefined,
+    (dir) => ({
+      repository: createSqliteFleetRepository(join(dir, 'auth.db')),
+      bus: bed.bus,
+      producer: bed.producer,
+      ca: bed.ca,
+      ...(now && { now }),
+    }),
+    deps,
+  );
 }
 
 export class TestEdge {

@@ -10,7 +10,7 @@ import type { Principal, Role } from '../auth/roles.ts';
  * validation, then the handler) and becomes the route's OpenAPI operation.
  */
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One documented response. */
 export interface ResponseSpec {

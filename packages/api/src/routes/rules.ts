@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { threatFromTags, type RuleTestReport, type SigmaRule } from '@vigil/engine';
 import { ALERT_SEVERITIES } from '@vigil/schema';
 import type { Store } from '@vigil/store';
-import { READERS, TRIAGERS } from '../auth/roles.ts';
+import type { DisabledRule } from '@vigil/fleet';
+import { READERS, TRIAGERS, actorName } from '../auth/roles.ts';
+import type { FleetService } from '../fleet/fleet-service.ts';
 import { apiErrors } from '../errors.ts';
 import { defineRoute, type RouteDefinition } from '../http/route.ts';
 import type { ApiBacktestDeps } from './backtests.ts';
@@ -26,6 +28,12 @@ export const ruleSummarySchema = z
     techniques: z.array(z.string()).describe('ATT&CK technique ids from the tags, e.g. `T1110.001`.'),
     file: z.string().describe('The rule\'s file name.'),
     alerts: z.number().int().describe('Alerts it has raised, as stored now (refreshed at most every 30 s).'),
+    enabled: z.boolean().describe('False when an analyst turned it off: the engines neither match it nor let it feed correlations or raise alerts.'),
+    disabled: z
+      .object({ reason: z.string(), by: z.string(), at: z.iso.datetime() })
+      .strict()
+      .nullable()
+      .describe('Why, by whom and when it was turned off; null while it is on.'),
   })
   .strict()
   .meta({ id: 'RuleSummary', description: 'A rule the engines run, as the rules list shows it.' });
@@ -48,11 +56,25 @@ export const ruleTestReportSchema = z
   .strict()
   .meta({ id: 'RuleTestReport', description: 'The outcome of a rule\'s positive and negative tests (`<rules dir>/tests/<rule file>.tests.yml`).' });
 
+export const ruleStateRequestSchema = z
+  .object({
+    enabled: z.boolean(),
+    reason: z.string().trim().min(1).max(1024).optional().describe('Why it is turned off (required then): shown with the rule and in the audit log.'),
+  })
+  .strict()
+  .refine((change) => change.enabled || change.reason !== undefined, { message: 'turning a rule off needs a reason', path: ['reason'] });
+
 export const ruleIdParamsSchema = z.object({ id: z.string().min(1).max(256).describe('Rule id (or its `name`).') }).strict();
 
 /** The rules the engines run: list, YAML source, and their tests run on demand. */
-export function ruleRoutes(deps: { store: Store; backtest: ApiBacktestDeps }): RouteDefinition[] {
-  const { store, backtest } = deps;
+export function ruleRoutes(deps: { store: Store; backtest: ApiBacktestDeps; fleet: FleetService | undefined }): RouteDefinition[] {
+  const { store, backtest, fleet } = deps;
+
+  /** The rules turned off now, by id (none known without the fleet). */
+  async function disabledRules(): Promise<Map<string, DisabledRule>> {
+    const states = fleet ? await fleet.repository.ruleStates() : { disabled: [] };
+    return new Map(states.disabled.map((entry) => [entry.rule, entry]));
+  }
   let counts: { at: number; byRule: Map<string, number> } | undefined;
 
   async function alertCounts(rules: readonly SigmaRule[]): Promise<Map<string, number>> {
@@ -86,7 +108,8 @@ export function ruleRoutes(deps: { store: Store; backtest: ApiBacktestDeps }): R
       async () => {
         const { rules } = await backtest.loadRules();
         const byRule = await alertCounts(rules);
-        return { rules: [...rules].sort((a, b) => a.title.localeCompare(b.title)).map((rule) => summary(rule, byRule.get(rule.id) ?? 0)) };
+        const disabled = await disabledRules();
+        return { rules: [...rules].sort((a, b) => a.title.localeCompare(b.title)).map((rule) => summary(rule, byRule.get(rule.id) ?? 0, disabled.get(rule.id))) };
       },
     ),
     defineRoute(
@@ -105,12 +128,35 @@ export function ruleRoutes(deps: { store: Store; backtest: ApiBacktestDeps }): R
         const { rule, rules } = await findRule(params.id);
         const byRule = await alertCounts(rules);
         return {
-          ...summary(rule, byRule.get(rule.id) ?? 0),
+          ...summary(rule, byRule.get(rule.id) ?? 0, (await disabledRules()).get(rule.id)),
           source: await readFile(rule.location.file, 'utf8'),
           references: [...rule.references],
           falsepositives: [...rule.falsepositives],
           author: rule.author ?? null,
         };
+      },
+    ),
+    defineRoute(
+      {
+        method: 'PUT',
+        url: '/api/v1/rules/:id/state',
+        operationId: 'setRuleState',
+        summary: 'Turn a rule off or on again',
+        description:
+          'Every engine follows the change within seconds (a CA-signed list on `vigil.commands`): a rule turned off is not matched, feeds no correlation and raises no alert; its open alerts stay as they are. Turning it off needs a reason.',
+        tags: ['detection'],
+        access: TRIAGERS,
+        params: ruleIdParamsSchema,
+        body: ruleStateRequestSchema,
+        responses: { 200: { description: 'The rule as it is now.', schema: ruleSummarySchema } },
+        errors: { 404: 'No loaded rule has this id or name.', 503: 'The change could not be published: this API process has no bus or no CA key (`VIGIL_ERR_API_FLEET_NO_BUS`, `VIGIL_ERR_API_FLEET_NO_CA_KEY`), or the bus refused it.' },
+      },
+      async ({ params, body, principal }) => {
+        const { rule, rules } = await findRule(params.id);
+        if (!fleet) throw apiErrors.create('VIGIL_ERR_API_FLEET_NO_BUS', { action: 'turning rules on and off' });
+        await fleet.setRuleState({ rule: rule.id, enabled: body.enabled, reason: body.enabled ? null : body.reason!, actor: actorName(principal) });
+        const byRule = await alertCounts(rules);
+        return summary(rule, byRule.get(rule.id) ?? 0, (await disabledRules()).get(rule.id));
       },
     ),
     defineRoute(
@@ -135,7 +181,7 @@ export function ruleRoutes(deps: { store: Store; backtest: ApiBacktestDeps }): R
   ];
 }
 
-function summary(rule: SigmaRule, alerts: number): z.output<typeof ruleSummarySchema> {
+function summary(rule: SigmaRule, alerts: number, disabled: DisabledRule | undefined): z.output<typeof ruleSummarySchema> {
   const threat = threatFromTags(rule.tags);
   return {
     id: rule.id,
@@ -150,6 +196,8 @@ function summary(rule: SigmaRule, alerts: number): z.output<typeof ruleSummarySc
     techniques: [...(threat?.technique?.id ?? [])],
     file: basename(rule.location.file),
     alerts,
+    enabled: disabled === undefined,
+    disabled: disabled ? { reason: disabled.reason, by: disabled.disabledBy, at: new Date(disabled.disabledAtMs).toISOString() } : null,
   };
 }
 

@@ -42,6 +42,13 @@ export interface DetectionEngineOptions extends DetectionConfigInput {
    * instead of into this engine's own correlations and alerts (which then stay empty).
    */
   readonly route?: (hit: RuleHit, source: HitSource) => void;
+  /** Rules analysts turned off (the engine role follows the list from the bus): not matched, so they feed nothing. */
+  readonly ruleStates?: RuleStates;
+}
+
+/** Which rules are off now. The set is replaced whole when it changes, never changed in place. */
+export interface RuleStates {
+  readonly disabled: ReadonlySet<string>;
 }
 
 /** What the engine has dropped, expired or failed on so far. */
@@ -83,6 +90,7 @@ export class DetectionEngine {
   readonly #onHit: ((hit: RuleHit) => void) | undefined;
   readonly #onAlert: ((alert: Alert, change: AlertChange) => void) | undefined;
   readonly #route: ((hit: RuleHit, source: HitSource) => void) | undefined;
+  readonly #ruleStates: RuleStates | undefined;
   /** Tells this engine's events apart from other processes' in routed hits. */
   readonly #instance = randomUUID().slice(0, 8);
   /** What of an event travels with its routed hits, and that text for the event last routed. */
@@ -104,7 +112,7 @@ export class DetectionEngine {
   #ruleErrors = 0;
 
   constructor(ruleset: Ruleset, options: DetectionEngineOptions = {}) {
-    const { metrics, logger, clock, onHit, onAlert, enricher, route, ...config } = options;
+    const { metrics, logger, clock, onHit, onAlert, enricher, route, ruleStates, ...config } = options;
     this.config = parseConfig(detectionConfigSchema, config, 'detection options');
     this.#ruleset = ruleset;
     this.#ctx = ruleset.createContext();
@@ -124,6 +132,7 @@ export class DetectionEngine {
     this.#onHit = onHit;
     this.#onAlert = onAlert;
     this.#route = route;
+    this.#ruleStates = ruleStates;
     this.#shown = new ShownEvent(ruleset.shownFields);
     if (enricher?.active) {
       const writes = enricher.writes;
@@ -184,9 +193,11 @@ export class DetectionEngine {
   #run(): void {
     this.#serial++;
     this.#time = undefined;
+    const disabled = this.#ruleStates?.disabled;
+    const anyDisabled = disabled !== undefined && disabled.size > 0;
     for (const { condition, rules } of this.#groups) {
       if (condition !== undefined && !this.#meets(condition, rules[0]!)) continue;
-      for (const rule of rules) this.#apply(rule);
+      for (const rule of rules) if (!anyDisabled || !disabled.has(rule.id)) this.#apply(rule);
     }
   }
 
@@ -292,6 +303,8 @@ export class DetectionEngine {
   }
 
   #emit(hit: RuleHit): void {
+    // A correlation an analyst turned off raises nothing (its inputs, when on, still match).
+    if (this.#ruleStates?.disabled.has(hit.rule.id)) return;
     this.#counted(hit);
     if (!this.#ruleset.generatesAlerts(hit.rule)) return;
     // A correlation hit's event is the one that completed it, enriched when it was matched.

@@ -13,6 +13,7 @@ import { parsedOrEmpty } from '../sigma/parsed-event.ts';
 import { RecentHits } from './recent-hits.ts';
 import type { HitRecord, RecordedHit } from './hit-record.ts';
 import type { HitRouter } from './hit-router.ts';
+import type { RuleStates } from '../alerts/detection-engine.ts';
 
 /** Analysts' alert suppressions in force (the engine role follows them from the bus). */
 export interface AlertSuppressions {
@@ -45,11 +46,21 @@ export class PartitionState {
   #lastEventKey = '';
 
   readonly #suppressions: AlertSuppressions | undefined;
+  /** Rules turned off: a hit raises no alert of a disabled rule and feeds no disabled correlation. */
+  readonly #ruleStates: RuleStates | undefined;
   readonly #suppressed: (rule: SigmaRule) => void;
 
-  constructor(ruleset: Ruleset, config: DetectionConfig, clock: () => number, router: HitRouter, suppressions?: { list: AlertSuppressions; suppressed: (rule: SigmaRule) => void }) {
+  constructor(
+    ruleset: Ruleset,
+    config: DetectionConfig,
+    clock: () => number,
+    router: HitRouter,
+    suppressions?: { list: AlertSuppressions; suppressed: (rule: SigmaRule) => void },
+    ruleStates?: RuleStates,
+  ) {
     this.#ruleset = ruleset;
     this.#router = router;
+    this.#ruleStates = ruleStates;
     this.#suppressions = suppressions?.list;
     this.#suppressed = suppressions?.suppressed ?? (() => undefined);
     this.correlator = new Correlator(ruleset, config);
@@ -75,6 +86,7 @@ export class PartitionState {
     for (const { rule, entry, inputs } of resolved as Resolved[]) {
       const hit = hitOf(rule, record, entry, parsed, this.#serial);
       entry.to.forEach((to, index) => {
+        if (this.#ruleStates?.disabled.has(to.kind === 'alert' ? entry.rule : to.correlation)) return;
         if (!this.#applied.first(record.ids[0], entry.rule, to.kind === 'alert' ? 'alert' : `${to.correlation}:${to.position}`)) {
           this.duplicates++;
           return;

@@ -1,7 +1,7 @@
 import { partitionForKey, type OutgoingMessage } from '@vigil/bus';
 import type { Alert } from '@vigil/schema';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DetectionEngine } from '../alerts/detection-engine.ts';
+import { DetectionEngine, type RuleStates } from '../alerts/detection-engine.ts';
 import { BUILTIN_RULES_DIR } from '../detection-setup.ts';
 import { loadRules } from '../sigma/loader.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
@@ -16,8 +16,8 @@ const CREATED_AT = Date.parse('2026-11-24T12:00:00Z');
  * given (stage one) and owns some partitions of the hits topic (stage two). Rounds of small
  * batches run until no hit is left in flight; returns every alert's last document.
  */
-function run(ruleset: Ruleset, instances: { hosts: number[]; partitions: number[] }[], batchSize: number, restartAt?: number): Map<string, Alert> {
-  const engines = instances.map(() => new PartitionedDetection(ruleset, { clock: () => CREATED_AT }));
+function run(ruleset: Ruleset, instances: { hosts: number[]; partitions: number[] }[], batchSize: number, restartAt?: number, ruleStates?: RuleStates): Map<string, Alert> {
+  const engines = instances.map(() => new PartitionedDetection(ruleset, { clock: () => CREATED_AT, ...(ruleStates && { ruleStates }) }));
   const queues: string[][] = Array.from({ length: HIT_PARTITIONS }, () => []);
   const publish = (messages: OutgoingMessage[]) => {
     for (const message of messages) queues[partitionForKey(Buffer.from(message.key as string), HIT_PARTITIONS)]!.push(message.value as string);
@@ -105,5 +105,21 @@ describe('partitioned detection', () => {
       { first: new Date(T0 + 10_000).toISOString(), count: 16 },
       { first: new Date(T0 + 86_400_000).toISOString(), count: 12 },
     ]);
+  });
+
+  it('leaves out rules analysts turned off: a disabled correlation raises nothing, a disabled input feeds nothing, and the rest is untouched', () => {
+    const everything = summary(run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 5));
+    const idOf = (name: string) => ruleset.rules.find((rule) => rule.name === name)!.id;
+    const without = (names: string[]) => summary(run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 5, undefined, { disabled: new Set(names.map(idOf)) }));
+
+    const noBruteForce = without(['ssh_brute_force']);
+    expect(noBruteForce.filter((alert) => alert.rule === 'SSH brute force')).toEqual([]);
+    // What the disabled correlation did not raise, nothing reading it could raise either; everything else is as before.
+    expect(noBruteForce.filter((alert) => alert.rule === 'SSH login after brute force')).toEqual([]);
+    const unrelated = (alerts: typeof everything) => alerts.filter((alert) => !['SSH brute force', 'SSH login after brute force'].includes(alert.rule));
+    expect(unrelated(noBruteForce)).toEqual(unrelated(everything));
+
+    // Turning off the failed-login building block starves the correlations that read it.
+    expect(without(['ssh_failed_login']).filter((alert) => alert.rule === 'SSH brute force')).toEqual([]);
   });
 });

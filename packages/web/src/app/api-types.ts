@@ -334,6 +334,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/rules/{id}/state": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Turn a rule off or on again
+         * @description Every engine follows the change within seconds (a CA-signed list on `vigil.commands`): a rule turned off is not matched, feeds no correlation and raises no alert; its open alerts stay as they are. Turning it off needs a reason.
+         */
+        put: operations["setRuleState"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/rules/{id}/tests": {
         parameters: {
             query?: never;
@@ -1528,6 +1548,15 @@ export type components = {
             file: string;
             /** @description Alerts it has raised, as stored now (refreshed at most every 30 s). */
             alerts: number;
+            /** @description False when an analyst turned it off: the engines neither match it nor let it feed correlations or raise alerts. */
+            enabled: boolean;
+            /** @description Why, by whom and when it was turned off; null while it is on. */
+            disabled: {
+                reason: string;
+                by: string;
+                /** Format: date-time */
+                at: string;
+            } | null;
         };
         /** @description A rule with its YAML source. */
         RuleDetail: {
@@ -1551,6 +1580,15 @@ export type components = {
             file: string;
             /** @description Alerts it has raised, as stored now (refreshed at most every 30 s). */
             alerts: number;
+            /** @description False when an analyst turned it off: the engines neither match it nor let it feed correlations or raise alerts. */
+            enabled: boolean;
+            /** @description Why, by whom and when it was turned off; null while it is on. */
+            disabled: {
+                reason: string;
+                by: string;
+                /** Format: date-time */
+                at: string;
+            } | null;
             /** @description The rule file as it stands on disk (YAML). */
             source: string;
             references: string[];
@@ -3165,6 +3203,91 @@ export interface operations {
             };
             /** @description Internal error. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setRuleState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Rule id (or its `name`). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    enabled: boolean;
+                    /** @description Why it is turned off (required then): shown with the rule and in the audit log. */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The rule as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSummary"];
+                };
+            };
+            /** @description The request is invalid; `error.details` lists each problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No loaded rule has this id or name. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The change could not be published: this API process has no bus or no CA key (`VIGIL_ERR_API_FLEET_NO_BUS`, `VIGIL_ERR_API_FLEET_NO_CA_KEY`), or the bus refused it. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

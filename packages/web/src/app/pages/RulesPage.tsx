@@ -65,6 +65,11 @@ function RuleRow({ rule }: { rule: RuleSummary }) {
         <a href={href('rules', rule.id)} data-testid="rule-link">
           {rule.title}
         </a>
+        {!rule.enabled && (
+          <span className="off" title={rule.disabled ? `Turned off by ${rule.disabled.by}: ${rule.disabled.reason}` : undefined} data-testid="rule-off">
+            off
+          </span>
+        )}
         {rule.description && <div className="muted small">{rule.description}</div>}
       </td>
       <td>
@@ -147,6 +152,11 @@ function RuleView({ me, id }: { me: WhoAmI; id: string }) {
                 </a>
               ))}
             </dd>
+            <dt>State</dt>
+            <dd data-testid="rule-state">
+              {data.enabled ? 'on' : `off since ${formatTime(data.disabled?.at)} (${data.disabled?.by}: ${data.disabled?.reason})`}
+              <RuleSwitch rule={data} mayChange={triage} onChanged={rule.reload} run={action.run} />
+            </dd>
             <dt>Alerts raised</dt>
             <dd>
               <a href={href('alerts', { rule: data.id })}>{data.alerts}</a>
@@ -210,6 +220,50 @@ function RuleView({ me, id }: { me: WhoAmI; id: string }) {
         </>
       )}
     </section>
+  );
+}
+
+/** Turns a rule off (asking why) or on again. */
+function RuleSwitch({ rule, mayChange, onChanged, run }: { rule: Answer<'getRule'>; mayChange: boolean; onChanged: () => void; run: (action: () => Promise<unknown>) => Promise<boolean> }) {
+  const [asking, setAsking] = useState(false);
+  const [reason, setReason] = useState('');
+  const change = async (body: { enabled: boolean; reason?: string }) => {
+    if (await run(() => api(`/api/v1/rules/${encodeURIComponent(rule.id)}/state`, { method: 'PUT', body }))) {
+      setAsking(false);
+      setReason('');
+      onChanged();
+    }
+  };
+  if (!rule.enabled) {
+    return (
+      <button type="button" className="inline-button" disabled={!mayChange} title={mayChange ? undefined : NO_TRIAGE} onClick={() => void change({ enabled: true })} data-testid="rule-turn-on">
+        Turn on
+      </button>
+    );
+  }
+  if (!asking) {
+    return (
+      <button type="button" className="inline-button" disabled={!mayChange} title={mayChange ? undefined : NO_TRIAGE} onClick={() => setAsking(true)} data-testid="rule-turn-off">
+        Turn off…
+      </button>
+    );
+  }
+  return (
+    <form
+      className="inline-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void change({ enabled: false, reason });
+      }}
+    >
+      <input value={reason} required maxLength={1024} placeholder="why (shown with the rule)" aria-label="Reason" onChange={(event) => setReason(event.target.value)} data-testid="rule-off-reason" />
+      <button type="submit" data-testid="rule-off-confirm">
+        Turn off
+      </button>
+      <button type="button" className="link" onClick={() => setAsking(false)}>
+        Cancel
+      </button>
+    </form>
   );
 }
 
