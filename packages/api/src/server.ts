@@ -216,7 +216,7 @@ function routeList(parts: RouteParts): RouteDefinition[] {
     ...apiKeyRoutes({ auth }),
     ...userRoutes({ auth }),
     ...auditRoutes({ audit: deps.audit }),
-    ...eventRoutes({ store }),
+    ...eventRoutes({ store, headers: live.headers }),
     ...savedSearchRoutes({ searches: deps.savedSearches }),
     ...alertRoutes({ store, feed: live.feed }),
     ...liveRoutes({ feed: live.feed, auth, maxStreams: config.maxLiveStreams, streams: live.streams, headers: live.headers }),

@@ -75,3 +75,42 @@ describe('GET /api/v1/events', () => {
     expect(broken.body).not.toContain('/var/lib/vigil');
   });
 });
+
+describe('GET /api/v1/events/export', () => {
+  it('writes every matching event as NDJSON, or the chosen fields as CSV with formulas defused, as an attachment', async () => {
+    const exporter = await createTestApi();
+    try {
+      await exporter.server.start();
+      const base = `http://127.0.0.1:${exporter.server.addresses()[0]!.port}`;
+      const headers = bearer(await exporter.login('victor'));
+      const ndjson = await fetch(`${base}/api/v1/events/export?q=${encodeURIComponent('source.ip:203.0.113.50')}`, { headers });
+      expect(ndjson.status).toBe(200);
+      expect(ndjson.headers.get('content-type')).toBe('application/x-ndjson; charset=utf-8');
+      expect(ndjson.headers.get('content-disposition')).toBe('attachment; filename="vigil-events.ndjson"');
+      expect(ndjson.headers.get('x-content-type-options')).toBe('nosniff');
+      const events = (await ndjson.text()).trim().split('\n').map((line) => JSON.parse(line) as { source: { ip: string } });
+      expect(events).toHaveLength(5);
+      expect(events.every((event) => event.source.ip === '203.0.113.50')).toBe(true);
+
+      const csv = await fetch(`${base}/api/v1/events/export?format=csv&fields=user.name,message&limit=2&q=${encodeURIComponent('source.ip:203.0.113.50')}`, { headers });
+      const rows = (await csv.text()).split('\r\n');
+      expect(rows[0]).toBe('user.name,message');
+      expect(rows).toHaveLength(4); // header, two rows, and the empty string after the last line end
+      expect(rows[1]).toMatch(/^\w+,Failed password for invalid user \w+ from 203\.0\.113\.50 port \d+ ssh2$/);
+
+      // A value an attacker chose that a spreadsheet would run is written as text.
+      await exporter.store.writeEvents([
+        { '@timestamp': '2025-03-14T10:00:00.000Z', message: 'x', event: { id: 'formula-1', kind: 'event' }, user: { name: '=HYPERLINK("http://evil.example/","click")' }, source: { ip: '192.0.2.99' } },
+      ]);
+      const defused = await fetch(`${base}/api/v1/events/export?format=csv&fields=user.name&q=${encodeURIComponent('source.ip:192.0.2.99')}`, { headers });
+      expect((await defused.text()).split('\r\n')[1]).toBe(`"'=HYPERLINK(""http://evil.example/"",""click"")"`);
+
+      const bad = await fetch(`${base}/api/v1/events/export?q=${encodeURIComponent('message:"unterminated')}`, { headers });
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('VIGIL_ERR_QUERY_SYNTAX');
+      expect((await fetch(`${base}/api/v1/events/export`, { headers: bearer(await exporter.login('ivan')) })).status).toBe(403);
+    } finally {
+      await exporter.close();
+    }
+  });
+});

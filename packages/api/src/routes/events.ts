@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { getField } from '@vigil/schema';
 import type { Store } from '@vigil/store';
 import { READERS } from '../auth/roles.ts';
 import { defineRoute, type RouteDefinition } from '../http/route.ts';
@@ -26,9 +27,28 @@ export const searchEventsResponseSchema = z
   })
   .strict();
 
-/** Event search. */
-export function eventRoutes(deps: { store: Store }): RouteDefinition[] {
-  const { store } = deps;
+/** Most events one export writes. */
+export const EXPORT_MAX_EVENTS = 100_000;
+const EXPORT_PAGE = 1000;
+const DEFAULT_COLUMNS = ['@timestamp', 'host.name', 'source.ip', 'user.name', 'event.action', 'message'];
+
+export const exportEventsQuerySchema = searchEventsQuerySchema
+  .omit({ size: true, cursor: true })
+  .extend({
+    format: z.enum(['ndjson', 'csv']).default('ndjson').describe('`ndjson`: each event whole, one JSON object per line; `csv`: the chosen fields.'),
+    fields: z
+      .string()
+      .max(2000)
+      .regex(/^[A-Za-z0-9_@][A-Za-z0-9_.@-]*(,[A-Za-z0-9_@][A-Za-z0-9_.@-]*)*$/, 'dotted field names, comma-separated')
+      .optional()
+      .describe(`CSV columns, comma-separated; default \`${DEFAULT_COLUMNS.join(',')}\`.`),
+    limit: z.coerce.number().int().min(1).max(EXPORT_MAX_EVENTS).default(EXPORT_MAX_EVENTS).describe(`Most events to write, 1 to ${EXPORT_MAX_EVENTS}.`),
+  })
+  .strict();
+
+/** Event search and export. */
+export function eventRoutes(deps: { store: Store; headers: ReadonlyArray<readonly [string, string]> }): RouteDefinition[] {
+  const { store, headers } = deps;
   return [
     defineRoute(
       {
@@ -53,5 +73,63 @@ export function eventRoutes(deps: { store: Store }): RouteDefinition[] {
         return { total: result.total, events: result.events, cursor: result.cursor };
       },
     ),
+    defineRoute(
+      {
+        method: 'GET',
+        url: '/api/v1/events/export',
+        operationId: 'exportEvents',
+        summary: 'Export the events a search finds (NDJSON or CSV)',
+        description: `Every matching event, newest first, up to \`limit\` (at most ${EXPORT_MAX_EVENTS}), written as it is read from the store. CSV cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with a quote. A query the store cannot parse is a 400, as for a search.`,
+        tags: ['events'],
+        access: READERS,
+        query: exportEventsQuerySchema,
+        responses: { 200: { description: 'The events, as an attachment.', schema: z.string(), contentType: 'application/x-ndjson' } },
+      },
+      async ({ query, reply }) => {
+        const columns = query.fields?.split(',') ?? DEFAULT_COLUMNS;
+        const search = (cursor: string | undefined, size: number) =>
+          store.searchEvents({ query: query.q, size, ...(query.from !== undefined && { from: query.from }), ...(query.to !== undefined && { to: query.to }), ...(cursor !== undefined && { cursor }) });
+        // The first page is read before anything is sent, so a bad query is still an error answer.
+        let page = await search(undefined, Math.min(EXPORT_PAGE, query.limit));
+        reply.hijack();
+        const raw = reply.raw;
+        const csv = query.format === 'csv';
+        raw.writeHead(200, {
+          ...Object.fromEntries(headers),
+          'Content-Type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+          'Content-Disposition': `attachment; filename="vigil-events.${csv ? 'csv' : 'ndjson'}"`,
+          'Cache-Control': 'no-store',
+        });
+        if (csv) raw.write(`${columns.map(csvCell).join(',')}\r\n`);
+        let written = 0;
+        let gone = false;
+        raw.once('close', () => (gone = true));
+        try {
+          for (;;) {
+            const lines = page.events.slice(0, query.limit - written).map((event) => (csv ? `${columns.map((column) => csvCell(cellText(getField(event, column)))).join(',')}\r\n` : `${JSON.stringify(event)}\n`));
+            written += lines.length;
+            if (!raw.write(lines.join(''))) await new Promise((resolve) => raw.once('drain', resolve));
+            if (gone || written >= query.limit || page.cursor === null) break;
+            page = await search(page.cursor, Math.min(EXPORT_PAGE, query.limit - written));
+          }
+        } finally {
+          raw.end();
+        }
+        return undefined;
+      },
+    ),
   ];
+}
+
+/** A field value as CSV text: arrays joined with commas, objects as JSON. */
+function cellText(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (Array.isArray(value)) return value.map(cellText).join(',');
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+/** A CSV cell: quoted when it must be, and never a formula (attackers control what events say). */
+function csvCell(text: string): string {
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

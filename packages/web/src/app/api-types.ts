@@ -181,6 +181,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the events a search finds (NDJSON or CSV)
+         * @description Every matching event, newest first, up to `limit` (at most 100000), written as it is read from the store. CSV cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with a quote. A query the store cannot parse is a 400, as for a search.
+         */
+        get: operations["exportEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/saved-searches": {
         parameters: {
             query?: never;
@@ -2479,6 +2499,75 @@ export interface operations {
                         /** @description Cursor for the next page, or null on the last page. */
                         cursor: string | null;
                     };
+                };
+            };
+            /** @description The request is invalid; `error.details` lists each problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportEvents: {
+        parameters: {
+            query?: {
+                /** @description Query: `field:value`, "quoted phrases", wildcards, ranges, AND/OR/NOT, parentheses, free text. Empty matches all. */
+                q?: string;
+                /** @description Earliest `@timestamp` (inclusive), ISO-8601. */
+                from?: string;
+                /** @description Latest `@timestamp` (exclusive), ISO-8601. */
+                to?: string;
+                /** @description `ndjson`: each event whole, one JSON object per line; `csv`: the chosen fields. */
+                format?: "ndjson" | "csv";
+                /** @description CSV columns, comma-separated; default `@timestamp,host.name,source.ip,user.name,event.action,message`. */
+                fields?: string;
+                /** @description Most events to write, 1 to 100000. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The events, as an attachment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
                 };
             };
             /** @description The request is invalid; `error.details` lists each problem. */

@@ -47,6 +47,18 @@ export async function openStream(path: string, signal: AbortSignal): Promise<Rea
   return response.body;
 }
 
+/** Fetches an attachment the API writes (an export) and hands it to the browser as a download. */
+export async function downloadFile(path: string, fileName: string): Promise<void> {
+  const response = await request(path, '*/*', {});
+  if (!response.ok) throw failed(path, response.status, await response.json().catch(() => undefined));
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.click();
+  URL.revokeObjectURL(url);
+}
+
 async function request(path: string, accept: string, options: { method?: string; body?: unknown; signal?: AbortSignal }): Promise<Response> {
   const headers: Record<string, string> = { accept };
   const token = session.token();

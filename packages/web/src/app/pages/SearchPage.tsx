@@ -1,5 +1,5 @@
 import { Fragment, useMemo, useState, type FormEvent } from 'react';
-import { api, messageOf, query } from '../api.ts';
+import { api, downloadFile, messageOf, query } from '../api.ts';
 import { useLoaded } from '../hooks.ts';
 import { field, flatten, formatTime, plural, show } from '../format.ts';
 import { href, navigate } from '../router.ts';
@@ -10,6 +10,8 @@ import { SavedSearchBar } from '../components/SavedSearchBar.tsx';
 
 const PAGE_SIZE = 100;
 const DEFAULT_COLUMNS = ['host.name', 'source.ip', 'user.name'];
+/** Most events an export writes (the API's limit). */
+const EXPORT_MAX = 100_000;
 
 /** Time ranges offered, as `from` relative to now. */
 const RANGES: readonly (readonly [string, string, number | undefined])[] = [
@@ -42,19 +44,6 @@ function fieldSummary(events: readonly EcsEvent[]): { path: string; count: numbe
 function rangeStart(range: string): string | undefined {
   const span = RANGES.find(([id]) => id === range)?.[2];
   return span === undefined ? undefined : new Date(Date.now() - span).toISOString();
-}
-
-function download(name: string, type: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = name;
-  link.click();
-  URL.revokeObjectURL(url);
-}
-
-function csvCell(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /**
@@ -106,11 +95,15 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
   const addClause = (clause: string) => run(q.trim() === '' ? clause : `${q} AND ${clause}`);
   const summary = useMemo(() => fieldSummary(events), [events]);
 
-  function exportAs(kind: 'csv' | 'ndjson') {
-    if (kind === 'ndjson') return download('vigil-events.ndjson', 'application/x-ndjson', events.map((event) => JSON.stringify(event)).join('\n') + '\n');
-    const header = ['@timestamp', ...columns, 'message'];
-    const rows = events.map((event) => header.map((path) => csvCell(show(field(event, path)))).join(','));
-    download('vigil-events.csv', 'text/csv', [header.join(','), ...rows].join('\r\n') + '\r\n');
+  /** Every matching event (not only those loaded), written by the API; CSV with the columns shown. */
+  async function exportAs(format: 'csv' | 'ndjson') {
+    const fields = ['@timestamp', ...columns, 'message'].join(',');
+    try {
+      await downloadFile(`/api/v1/events/export${query({ q, from, format, ...(format === 'csv' && { fields }) })}`, `vigil-events.${format}`);
+      setMoreError('');
+    } catch (failure) {
+      setMoreError(messageOf(failure));
+    }
   }
 
   return (
@@ -139,11 +132,11 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
         </span>
         {events.length > 0 && (
           <span className="exports">
-            Export the {plural(events.length, 'loaded event')}:{' '}
-            <button type="button" className="link" onClick={() => exportAs('csv')} data-testid="export-csv">
+            Export {total !== null && total > EXPORT_MAX ? `the newest ${EXPORT_MAX.toLocaleString('en')}` : 'all'}:{' '}
+            <button type="button" className="link" onClick={() => void exportAs('csv')} data-testid="export-csv">
               CSV
             </button>{' '}
-            <button type="button" className="link" onClick={() => exportAs('ndjson')} data-testid="export-ndjson">
+            <button type="button" className="link" onClick={() => void exportAs('ndjson')} data-testid="export-ndjson">
               NDJSON
             </button>
           </span>

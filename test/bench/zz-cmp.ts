@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
+import type { StorableEvent } from '@vigil/store';
+import { generateMix } from './lines.ts';
+const which = process.argv[2]!;
+const N = Number(process.argv[3] ?? 200000);
+const mod = which === 'old' ? await import('../../packages/store/zz-old/src/sqlite/sqlite-store.ts') : await import('../../packages/store/src/sqlite/sqlite-store.ts');
+const parsers = new ParserRegistry();
+const start = Date.now() - 7 * 86400000;
+const events = generateMix(N, 11).map((entry, i) => {
+  const ts = start + Math.floor((i * 7 * 86400000) / N);
+  const e = normalizeSyslog(entry.line, new Date(ts).toISOString(), 'syslog_tcp', parsers, ts).event as StorableEvent;
+  e['@timestamp'] = new Date(ts).toISOString();
+  e.event.id = `id-${i}`;
+  return e;
+});
+const dir = mkdtempSync(join(tmpdir(), 'zz-'));
+const store = await mod.createSqliteStore({ path: join(dir, 'v.db') });
+await store.init();
+const t = performance.now();
+for (let i = 0; i < N; i += 5000) await store.writeEvents(events.slice(i, i + 5000));
+const s = (performance.now() - t) / 1000;
+console.log(which, N, `${s.toFixed(1)} s`, Math.round(N / s), 'events/s', Math.round(readdirSync(dir).reduce((a, f) => a + statSync(join(dir, f)).size, 0) / 2 ** 20), 'MB');
+await store.close();
+rmSync(dir, { recursive: true, force: true });
