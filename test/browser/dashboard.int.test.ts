@@ -1,4 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +37,8 @@ let vigil: RunningVigil;
 let dataDir: string;
 let api: Api;
 let browser: Browser;
+let webhook: Server | undefined;
+const webhookBodies: string[] = [];
 const opened: Page[] = [];
 
 /** Twelve failed SSH logins from `source`, a second apart, ending now. */
@@ -79,7 +84,20 @@ async function screenshot(page: Page, name: string): Promise<void> {
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   dataDir = makeDataDir();
-  vigil = await startVigil({ dataDir, ports: await allocatePorts() });
+  // A webhook receiver the admin tests from the Notifications page.
+  webhook = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+    request.on('end', () => {
+      webhookBodies.push(body);
+      response.writeHead(204).end();
+    });
+  });
+  webhook.listen(0, '127.0.0.1');
+  await once(webhook, 'listening');
+  const config = { engine: { notify: { channels: [{ kind: 'webhook', name: 'soc-webhook', url: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/vigil`, secret: 'browser-test-webhook-secret-0123', minSeverity: 'critical' }] } } };
+  writeFileSync(join(dataDir, 'vigil.json'), JSON.stringify(config));
+  vigil = await startVigil({ dataDir, ports: await allocatePorts(), env: { VIGIL_CONFIG: join(dataDir, 'vigil.json') } });
   api = await apiClient(vigil);
   for (const [username, { password, role }] of Object.entries(USERS)) {
     expect((await api('/api/v1/users', { method: 'POST', body: JSON.stringify({ username, password, role }) })).status).toBe(201);
@@ -97,6 +115,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  webhook?.close();
   await browser?.close();
   if (vigil) expect(await stopVigil(vigil)).toBe(0);
   if (dataDir) removeDataDir(dataDir);
@@ -280,6 +299,13 @@ describe('the web app on vigil start', () => {
 
     await page.getByTestId('nav-users').click();
     await expect.poll(() => page.getByTestId('user-row').count()).toBe(3);
+
+    // The configured webhook, tested from the Notifications page (it takes only critical alerts, so this is its first delivery).
+    await page.getByTestId('nav-notifications').click();
+    await page.getByTestId('channel-row').filter({ hasText: 'soc-webhook' }).getByTestId('channel-test').click();
+    await expect.poll(() => page.getByTestId('channel-test-result').textContent()).toBe('Test notification delivered on soc-webhook.');
+    expect(webhookBodies).toHaveLength(1);
+    expect(JSON.parse(webhookBodies[0]!).alert.message).toBe('Vigil test notification, sent by admin: this channel works');
 
     // The audit log has the analyst's triage and comment, the viewer's refused change and the key just made.
     await page.getByTestId('nav-audit').click();

@@ -60,6 +60,8 @@ export const apiErrors = defineErrors({
   },
   VIGIL_ERR_API_TLS_UNREADABLE: { message: 'cannot read the API\'s TLS {what} {path}: {reason}', status: 500, retryable: false },
   VIGIL_ERR_API_SAVED_SEARCH_NOT_FOUND: { message: 'no saved search {id} that you can see', status: 404, retryable: false },
+  VIGIL_ERR_API_CHANNEL_NOT_FOUND: { message: 'no notification channel is named {name}', status: 404, retryable: false },
+  VIGIL_ERR_API_CHANNEL_TEST_FAILED: { message: 'the test notification on {name} was not delivered: {reason}', status: 502, retryable: true },
   VIGIL_ERR_API_USER_NOT_FOUND: { message: 'user {username} does not exist', status: 404, retryable: false },
   VIGIL_ERR_AUTH_BAD_USERNAME: {
     message: 'username {username} is not allowed: use 1 to 64 letters, digits, dots, dashes, underscores or @',

@@ -26,6 +26,8 @@ import { AlertFollower } from './live/alert-follower.ts';
 import { liveRoutes } from './routes/live.ts';
 import { ruleRoutes } from './routes/rules.ts';
 import { savedSearchRoutes } from './routes/saved-searches.ts';
+import { notificationChannelRoutes } from './routes/notification-channels.ts';
+import type { NotifyConfig } from '@vigil/engine';
 import type { SavedSearches } from './searches/saved-searches.ts';
 import type { Bus } from '@vigil/bus';
 import { authRoutes } from './routes/auth.ts';
@@ -43,6 +45,8 @@ export interface ApiDeps {
   readonly audit: AuditLog;
   /** Searches analysts saved. */
   readonly savedSearches: SavedSearches;
+  /** The engines' notification settings (`engine.notify`), for the admin page that lists and tests the channels. */
+  readonly notify?: NotifyConfig;
   /**
    * The bus the engines publish alerts on, and this process's own consumer group there: open
    * dashboards then see new alerts live. Without it they see only triage made through this process.
@@ -199,7 +203,7 @@ function listening(app: FastifyInstance): AddressInfo[] {
 /** What the routes are made of. */
 interface RouteParts {
   readonly config: ApiConfig;
-  readonly deps: Pick<ApiDeps, 'auth' | 'audit' | 'savedSearches' | 'store' | 'health' | 'metrics' | 'backtest'>;
+  readonly deps: Pick<ApiDeps, 'auth' | 'audit' | 'savedSearches' | 'store' | 'health' | 'metrics' | 'backtest' | 'notify'>;
   readonly loginFailures: { inc(): void };
   readonly live: { feed: AlertFeed; streams: { inc(): void; dec(): void }; headers: ReadonlyArray<readonly [string, string]> };
   /** The fleet's routes (edges, suppressions) are there only with a fleet. */
@@ -216,6 +220,7 @@ function routeList(parts: RouteParts): RouteDefinition[] {
     ...apiKeyRoutes({ auth }),
     ...userRoutes({ auth }),
     ...auditRoutes({ audit: deps.audit }),
+    ...notificationChannelRoutes({ notify: deps.notify }),
     ...eventRoutes({ store, headers: live.headers }),
     ...savedSearchRoutes({ searches: deps.savedSearches }),
     ...alertRoutes({ store, feed: live.feed }),

@@ -136,7 +136,7 @@ export function buildApi(shared: Shared, store: Store, auth: AuthRepository, aud
   };
   // Every API process follows vigil.alerts in a group of its own, for the dashboards it serves.
   const liveAlerts = fleet.bus && { bus: fleet.bus, groupId: `vigil-api-live-${processTag(config)}` };
-  return createApiServer(config.api, { store, auth, audit, savedSearches, ...(liveAlerts && { liveAlerts }), metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
+  return createApiServer(config.api, { store, auth, audit, savedSearches, notify: config.engine.notify, ...(liveAlerts && { liveAlerts }), metrics, logger: logger.child({ role: 'api' }), health: () => ({ ready: ready() }), fleet, backtest });
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { parseRuleSources } from '@vigil/engine';
+import { parseRuleSources, type NotifyConfig } from '@vigil/engine';
 import { Metrics, silentLogger, type Logger } from '@vigil/runtime';
 import type { Store } from '@vigil/store';
 import type { ApiConfigInput } from '../config.ts';
@@ -44,6 +44,8 @@ export interface TestApiDeps<S extends Store> {
   readonly backtest?: ApiBacktestDeps;
   /** The web app's files; by default `@vigil/web`'s build. */
   readonly dashboardDir?: string;
+  /** Notification settings (`engine.notify`); by default none. */
+  readonly notify?: NotifyConfig;
 }
 
 /**
@@ -79,7 +81,7 @@ async function build<S extends Store>(dir: string, auth: AuthRepository, config:
   const health: { ready: boolean; details?: unknown } = { ready: true };
   const audit = createSqliteAuditLog(join(dir, 'auth.db'));
   const savedSearches = createSqliteSavedSearches(join(dir, 'auth.db'));
-  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, audit, savedSearches, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }), ...(deps.dashboardDir && { dashboardDir: deps.dashboardDir }) });
+  const server = createApiServer({ host: '127.0.0.1', port: 0, ...config }, { store, auth, audit, savedSearches, metrics, logger, health: () => health, backtest, ...(fleet && { fleet }), ...(deps.dashboardDir && { dashboardDir: deps.dashboardDir }), ...(deps.notify && { notify: deps.notify }) });
   return {
     server,
     dir,

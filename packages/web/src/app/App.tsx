@@ -11,6 +11,7 @@ import { RulesPage } from './pages/RulesPage.tsx';
 import { ApiKeysPage } from './pages/ApiKeysPage.tsx';
 import { UsersPage } from './pages/UsersPage.tsx';
 import { AuditPage } from './pages/AuditPage.tsx';
+import { NotificationsPage } from './pages/NotificationsPage.tsx';
 
 /** The pages in the navigation bar, and who sees them. */
 const PAGES = [
@@ -21,6 +22,7 @@ const PAGES = [
   { id: 'edges', label: 'Edges', admin: false },
   { id: 'users', label: 'Users', admin: true },
   { id: 'api-keys', label: 'API keys', admin: true },
+  { id: 'notifications', label: 'Notifications', admin: true },
   { id: 'audit', label: 'Audit log', admin: true },
 ] as const;
 
@@ -99,6 +101,7 @@ export function App() {
         {page === 'edges' && <EdgesPage me={me} />}
         {page === 'users' && me.role === 'admin' && <UsersPage me={me} />}
         {page === 'api-keys' && me.role === 'admin' && <ApiKeysPage />}
+        {page === 'notifications' && me.role === 'admin' && <NotificationsPage />}
         {page === 'audit' && me.role === 'admin' && <AuditPage />}
         {!PAGES.some((entry) => entry.id === page) && <p className="muted">No such page.</p>}
       </main>

@@ -161,6 +161,46 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The configured notification channels (secrets left out)
+         * @description As configured in `engine.notify.channels` of this process's configuration, which the engines share.
+         */
+        get: operations["listNotificationChannels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{name}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test notification on a channel
+         * @description Delivers one made-up alert ("Vigil test notification") now, once, without retries or rate limit, and answers with how it went: a receiver that refuses is a 502 with its reason.
+         */
+        post: operations["testNotificationChannel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -681,6 +721,21 @@ export type components = {
             outcome: string;
             /** @description The client's address. */
             address: string;
+        };
+        /** @description A configured notification channel, without its secrets. */
+        NotificationChannel: {
+            name: string;
+            /** @enum {string} */
+            kind: "webhook" | "slack" | "email";
+            /** @description Where it delivers: the receiver's origin for webhook and Slack (the path, which may hold a token, is left out), `smtp-host:port → recipients` for email. */
+            target: string;
+            /** @description Alert changes that notify. */
+            on: string[];
+            /** @enum {string} */
+            minSeverity: "informational" | "low" | "medium" | "high" | "critical";
+            /** @description Only these rules notify; null for every rule. */
+            rules: string[] | null;
+            maxPerMinute: number;
         };
         /** @description An ECS event as stored, with its `vigil.*` provenance. */
         Event: {
@@ -1724,6 +1779,7 @@ export type Error = components['schemas']['Error'];
 export type ApiKey = components['schemas']['ApiKey'];
 export type User = components['schemas']['User'];
 export type AuditEntry = components['schemas']['AuditEntry'];
+export type NotificationChannel = components['schemas']['NotificationChannel'];
 export type Event = components['schemas']['Event'];
 export type SavedSearch = components['schemas']['SavedSearch'];
 export type Alert = components['schemas']['Alert'];
@@ -2456,6 +2512,136 @@ export interface operations {
             };
             /** @description Internal error. */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listNotificationChannels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description By name, as configured. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        channels: components["schemas"]["NotificationChannel"][];
+                    };
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testNotificationChannel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Channel name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delivered. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        delivered: true;
+                        detail: string | null;
+                    };
+                };
+            };
+            /** @description The request is invalid; `error.details` lists each problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No channel has this name. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The receiver refused the notification or could not be reached (`details.reason`). */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };
