@@ -2,7 +2,7 @@
  * Runs Vigil's benchmarks, each case in its own process, prints the figures with the machine,
  * and writes docs/benchmarks.md. Cases whose prerequisites are missing are reported "not run".
  *
- *   node test/bench/run.ts [--only edge|detect|latency] [--soak-seconds N] [--shared-kafka]
+ *   node test/bench/run.ts [--only edge|detect|search|latency] [--soak-seconds N] [--shared-kafka]
  *
  * - Edge cases: parse+normalize, TCP and HTTP ingest on the embedded bus and on Kafka, rsyslog
  *   as a reference peer (needs `rsyslogd`), and a memory soak. The Kafka cases need
@@ -17,6 +17,9 @@
  * - Detection: the engine's per-event path on one core with the rule pack, and its correlation
  *   state under a million distinct group-by values (`detect.ts`); the engine process reading
  *   from Kafka, on a broker of its own (`engine-kafka.ts`).
+ * - Search: analysts' field queries with time ranges over 1,000,000 events in the SQLite store
+ *   (`search.ts`), against the issue's target of p95 under 500 ms. test/bench/search-notes.md,
+ *   the hand-written reading of those figures, is copied under them.
  * - Latency cases: end-to-end latency, all-in-one and distributed (needs VIGIL_KAFKA_BROKERS and
  *   VIGIL_OPENSEARCH_URL).
  * - The ingest cases run three times (`INGEST_RUNS`: at the start, before the soak, after the
@@ -38,10 +41,12 @@ import { REPO_ROOT } from '../e2e/harness.ts';
 import { DETECT_HEADING, renderDetectSection, type DetectFigures, type EngineKafkaFigures } from './detect-report.ts';
 import { renderEdgeSection, type EdgeResults, type IngestFigures, type Outcome, type ParseFigures, type RsyslogFigures, type SoakFigures } from './edge-report.ts';
 import { MemoryProbe, describeMachine } from './machine.ts';
+import { SEARCH_HEADING, renderSearchSection, type SearchFigures } from './search-report.ts';
 
 const DOC = join(REPO_ROOT, 'docs/benchmarks.md');
 // Hand-written analysis of the edge figures (profiles, causes), kept next to the code and dated.
 const EDGE_NOTES = join(REPO_ROOT, 'test/bench/edge-notes.md');
+const SEARCH_NOTES = join(REPO_ROOT, 'test/bench/search-notes.md');
 const EDGE_HEADING = '## Edge:';
 const LATENCY_HEADING = '## End-to-end latency';
 const SOAK_DEFAULT_SECONDS = 60;
@@ -49,7 +54,9 @@ const SOAK_RATE_SHARE = 0.75;
 
 const { values } = parseArgs({ options: { only: { type: 'string' }, 'soak-seconds': { type: 'string' }, 'shared-kafka': { type: 'boolean', default: false } } });
 const only = values.only;
-if (only !== undefined && only !== 'edge' && only !== 'detect' && only !== 'latency') throw new Error('--only takes edge, detect or latency');
+const SECTIONS = ['edge', 'detect', 'search', 'latency'] as const;
+type Section = (typeof SECTIONS)[number];
+if (only !== undefined && !SECTIONS.includes(only as Section)) throw new Error('--only takes edge, detect, search or latency');
 
 const memoryProbe = new MemoryProbe();
 
@@ -189,9 +196,10 @@ async function latencySection(): Promise<string[]> {
 
 const machine = describeMachine();
 console.log(`machine: ${machine}`);
-const runs = (section: 'edge' | 'detect' | 'latency') => only === undefined || only === section;
+const runs = (section: Section) => only === undefined || only === section;
 const edge = runs('edge') ? renderEdgeSection(await edgeCases(), existsSync(EDGE_NOTES) ? readFileSync(EDGE_NOTES, 'utf8') : undefined) : existingSection(EDGE_HEADING);
 const detect = runs('detect') ? renderDetectSection(await runCase<DetectFigures>('detect.ts', []), await runCase<EngineKafkaFigures>('engine-kafka.ts', [])) : existingSection(DETECT_HEADING);
+const search = runs('search') ? renderSearchSection(await runCase<SearchFigures>('search.ts', []), existsSync(SEARCH_NOTES) ? readFileSync(SEARCH_NOTES, 'utf8') : undefined) : existingSection(SEARCH_HEADING);
 const latency = runs('latency') ? await latencySection() : existingSection(LATENCY_HEADING);
 const document = [
   '# Benchmarks',
@@ -202,6 +210,7 @@ const document = [
   '',
   ...(edge ?? []),
   ...(detect ?? []),
+  ...(search ?? []),
   ...(latency ?? []),
 ];
 writeFileSync(DOC, `${document.join('\n').trimEnd()}\n`);

@@ -6,8 +6,7 @@ import { parseQuery } from '../query/parser.ts';
 import { parseInstant } from '../query/values.ts';
 import type { AlertPatch, AlertSearchRequest, AlertSearchResult } from '../store.ts';
 import type { StoreDatabase } from './database.ts';
-import { keysetPage } from './keyset-page.ts';
-import { checkPageSize } from './event-table.ts';
+import { checkPageSize, keysetPage } from './keyset-page.ts';
 import { compileWhere } from './sql-where.ts';
 import { alertTarget } from './targets.ts';
 

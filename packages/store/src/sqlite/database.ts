@@ -34,14 +34,19 @@ export class StoreDatabase {
     }
   }
 
-  /** Creates the tables (idempotent); refuses a database written by a newer schema. */
-  init(): void {
+  /**
+   * Creates the tables (idempotent); refuses a database written by a newer schema. `upgrade`
+   * brings the tables of an older schema version (1 and up; 0 is a new database) to this one,
+   * in the same transaction.
+   */
+  init(upgrade: (found: number) => void = () => {}): void {
     if (this.#state === 'closed') throw storeErrors.create('VIGIL_ERR_STORE_NOT_READY', { state: 'closed' });
     const found = (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
     if (found > SCHEMA_VERSION) {
       throw storeErrors.create('VIGIL_ERR_STORE_SCHEMA_VERSION', { path: this.#path, found, supported: SCHEMA_VERSION });
     }
     this.transaction(() => {
+      if (found > 0 && found < SCHEMA_VERSION) upgrade(found);
       this.#db.exec(SCHEMA_SQL);
       this.#db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     });
@@ -71,6 +76,11 @@ export class StoreDatabase {
     statement = this.#db.prepare(sql);
     this.#statements.set(sql, statement);
     return statement;
+  }
+
+  /** Runs SQL without results (schema changes). */
+  exec(sql: string): void {
+    this.#db.exec(sql);
   }
 
   /** Runs `work` in one write transaction: all of it is committed, or none. */

@@ -1,16 +1,11 @@
-import type { SQLInputValue } from 'node:sqlite';
 import type { EcsEvent } from '@vigil/schema';
 import { storeErrors } from '../errors.ts';
-import { parseQuery } from '../query/parser.ts';
 import { parseInstant } from '../query/values.ts';
 import type { EventSearchRequest, EventSearchResult, StorableEvent, WriteResult } from '../store.ts';
 import type { StoreDatabase } from './database.ts';
-import { keysetPage } from './keyset-page.ts';
-import { compileWhere } from './sql-where.ts';
-import { eventTarget } from './targets.ts';
-
-/** Largest page a search returns. */
-export const MAX_PAGE_SIZE = 1000;
+import { EVENTS_PER_SECOND, rowId, secondOf, secondStart } from './event-keys.ts';
+import { searchEvents } from './event-search.ts';
+import { TermIndexer } from './event-terms.ts';
 
 interface EventRow {
   id: string;
@@ -18,60 +13,81 @@ interface EventRow {
   doc: string;
 }
 
-/** The events table and its FTS index: idempotent writes, search, lookup by id. */
+/** An event as its rows are written: the document, its full text and its field tokens. */
+interface PreparedEvent extends EventRow {
+  message: string;
+  original: string;
+  terms: string;
+}
+
+/**
+ * The events table and its FTS index (full text and field tokens): idempotent writes, search,
+ * lookup by id. Row ids are in time order (`event-keys.ts`).
+ */
 export class EventTable {
   readonly #db: StoreDatabase;
+  readonly #terms: TermIndexer;
 
   constructor(db: StoreDatabase) {
     this.#db = db;
+    this.#terms = new TermIndexer((json) => (db.statement(`SELECT lower(json_extract(?, '$')) AS text`).get(json) as { text: string | null }).text);
   }
 
   write(events: StorableEvent[]): WriteResult {
-    const rows = events.map(toRow);
-    return this.#db.transaction(() => {
-      const insert = this.#db.statement('INSERT OR IGNORE INTO events (id, ts, doc) VALUES (?, ?, ?)');
-      const index = this.#db.statement('INSERT INTO events_fts (rowid, message, original) VALUES (?, ?, ?)');
-      let created = 0;
-      for (const row of rows) {
-        const result = insert.run(row.id, row.ts, row.doc);
-        if (result.changes === 0) continue;
-        created++;
-        index.run(result.lastInsertRowid, row.message, row.original);
+    const rows = events.map((event, position) => this.prepare(event, position));
+    return this.#db.transaction(() => this.insert(rows));
+  }
+
+  /** Checks an event and makes its rows; throws `VIGIL_ERR_STORE_BAD_DOCUMENT` for one that cannot be stored. */
+  prepare(event: StorableEvent, position: number): PreparedEvent {
+    const id = event.event?.id;
+    if (typeof id !== 'string' || id.length === 0) {
+      throw storeErrors.create('VIGIL_ERR_STORE_BAD_DOCUMENT', { kind: 'event', position, reason: 'event.id is missing' });
+    }
+    const ts = typeof event['@timestamp'] === 'string' ? parseInstant(event['@timestamp']) : null;
+    if (ts === null) {
+      throw storeErrors.create('VIGIL_ERR_STORE_BAD_DOCUMENT', { kind: 'event', position, reason: '@timestamp is not an ISO-8601 date-time' });
+    }
+    return {
+      id,
+      ts,
+      doc: JSON.stringify(event),
+      message: typeof event.message === 'string' ? event.message : '',
+      original: typeof event.event.original === 'string' ? event.event.original : '',
+      terms: this.#terms.terms(event),
+    };
+  }
+
+  /** Inserts prepared events (in the caller's transaction), each with the next row id of its second; an id already stored is left as it is. */
+  insert(rows: PreparedEvent[]): WriteResult {
+    const insert = this.#db.statement('INSERT INTO events (rid, id, ts, doc) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING');
+    const index = this.#db.statement('INSERT INTO events_fts (rowid, message, original, terms) VALUES (?, ?, ?, ?)');
+    const next = new Map<number, number>();
+    let created = 0;
+    rows.forEach((row, position) => {
+      const second = secondOf(row.ts);
+      const sequence = next.get(second) ?? this.#nextSequence(second);
+      if (sequence >= EVENTS_PER_SECOND) {
+        const reason = `more than ${EVENTS_PER_SECOND} events are stored with @timestamp in the second from ${new Date(second * 1000).toISOString()}`;
+        throw storeErrors.create('VIGIL_ERR_STORE_BAD_DOCUMENT', { kind: 'event', position, reason });
       }
-      return { created, duplicates: rows.length - created };
+      const rid = rowId(second, sequence);
+      if (insert.run(rid, row.id, row.ts, row.doc).changes === 0) return;
+      next.set(second, sequence + 1);
+      created++;
+      index.run(rid, row.message, row.original, row.terms);
     });
+    return { created, duplicates: rows.length - created };
   }
 
   search(request: EventSearchRequest): EventSearchResult {
-    checkPageSize(request.size);
-    const conditions: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (request.from !== undefined) {
-      conditions.push('e.ts >= ?');
-      params.push(requestInstant('from', request.from));
-    }
-    if (request.to !== undefined) {
-      conditions.push('e.ts < ?');
-      params.push(requestInstant('to', request.to));
-    }
-    const where = compileWhere(parseQuery(request.query ?? ''), eventTarget);
-    if (where.sql !== '1') {
-      conditions.push(where.sql);
-      params.push(...where.params);
-    }
-    const filter = conditions.length > 0 ? conditions.join(' AND ') : '1';
-    const page = keysetPage<EcsEvent>(this.#db, {
-      kind: 'events',
-      from: 'events AS e',
-      sortColumn: 'e.ts',
-      idColumn: 'e.id',
-      filter,
-      params,
-      size: request.size,
-      cursor: request.cursor,
-      order: request.order ?? 'desc',
-    });
-    return { total: page.total, events: page.docs, cursor: page.cursor };
+    return searchEvents(this.#db, request);
+  }
+
+  #nextSequence(second: number): number {
+    const start = secondStart(second);
+    const row = this.#db.statement('SELECT max(rid) - ? AS last FROM events WHERE rid >= ? AND rid < ?').get(start, start, start + BigInt(EVENTS_PER_SECOND)) as { last: number | null };
+    return row.last === null ? 0 : row.last + 1;
   }
 
   get(ids: string[]): EcsEvent[] {
@@ -91,35 +107,4 @@ export class EventTable {
   count(): number {
     return (this.#db.statement('SELECT count(*) AS n FROM events').get() as { n: number }).n;
   }
-}
-
-function toRow(event: StorableEvent, position: number): EventRow & { message: string; original: string } {
-  const id = event.event?.id;
-  if (typeof id !== 'string' || id.length === 0) {
-    throw storeErrors.create('VIGIL_ERR_STORE_BAD_DOCUMENT', { kind: 'event', position, reason: 'event.id is missing' });
-  }
-  const ts = typeof event['@timestamp'] === 'string' ? parseInstant(event['@timestamp']) : null;
-  if (ts === null) {
-    throw storeErrors.create('VIGIL_ERR_STORE_BAD_DOCUMENT', { kind: 'event', position, reason: '@timestamp is not an ISO-8601 date-time' });
-  }
-  return {
-    id,
-    ts,
-    doc: JSON.stringify(event),
-    message: typeof event.message === 'string' ? event.message : '',
-    original: typeof event.event.original === 'string' ? event.event.original : '',
-  };
-}
-
-/** Throws `VIGIL_ERR_STORE_BAD_REQUEST` unless `size` is a whole number from 1 to 1000. */
-export function checkPageSize(size: number): void {
-  if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) {
-    throw storeErrors.create('VIGIL_ERR_STORE_BAD_REQUEST', { reason: `size must be a whole number from 1 to ${MAX_PAGE_SIZE}, got ${size}` });
-  }
-}
-
-function requestInstant(name: string, value: string): number {
-  const ms = parseInstant(value);
-  if (ms === null) throw storeErrors.create('VIGIL_ERR_STORE_BAD_REQUEST', { reason: `${name} is not an ISO-8601 date-time: ${value}` });
-  return ms;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseQuery } from '../query/parser.ts';
+import { secondStart } from './event-keys.ts';
 import { ftsQuery } from './fts.ts';
 import { compileWhere, jsonPath } from './sql-where.ts';
 import { alertTarget, eventTarget } from './targets.ts';
@@ -15,7 +16,7 @@ describe('compileWhere', () => {
     `message:"x\\" OR 1=1" AND "NEAR(drop table, 2)"`,
     `http.response.status_code:[0 TO 1e9] OR @timestamp>=2024-05-14T08:00:00Z`,
   ])('never puts user text into the SQL of %s', (query) => {
-    for (const target of [eventTarget, alertTarget]) {
+    for (const target of [eventTarget(), alertTarget]) {
       const { sql, params } = compileWhere(parseQuery(query), target);
       for (const word of ['DROP', 'DELETE', "'1'", '1=1', 'NEAR(', 'x%']) expect(sql).not.toContain(word);
       expect(placeholders(sql)).toBe(params.length);
@@ -23,9 +24,18 @@ describe('compileWhere', () => {
   });
 
   it('matches arrays and scalars through json_each with a quoted path', () => {
-    const { sql, params } = compileWhere(parseQuery('related.ip:10.0.0.1'), eventTarget);
-    expect(sql).toContain('json_each(e.doc, ?)');
+    const { sql, params } = compileWhere(parseQuery('related.ip:10.0.0.1'), alertTarget);
+    expect(sql).toContain('json_each(a.doc, ?)');
     expect(params).toEqual(['$."related"."ip"', '10.0.0.1']);
+    expect(compileWhere(parseQuery('related.ip:10.0.0.*'), eventTarget()).sql).toContain('json_each(e.doc, ?)');
+  });
+
+  it('looks event terms up in the field index, within the row ids of the time range', () => {
+    const window = { low: secondStart(1_715_673_600), high: secondStart(1_715_677_200) };
+    expect(compileWhere(parseQuery('related.ip:10.0.0.1'), eventTarget(window))).toEqual({
+      sql: 'e.rid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ? AND rowid >= ? AND rowid < ?)',
+      params: ['{terms} : relatedz2eipzz10z2e0z2e0z2e1', window.low, window.high],
+    });
   });
 
   it('quotes every path segment', () => {
@@ -34,22 +44,22 @@ describe('compileWhere', () => {
   });
 
   it('answers @timestamp ranges from the indexed ts column in milliseconds', () => {
-    expect(compileWhere(parseQuery('@timestamp:[2024-05-14T10:00:00+02:00 TO 2024-05-14T09:00:00Z}'), eventTarget)).toEqual({
+    expect(compileWhere(parseQuery('@timestamp:[2024-05-14T10:00:00+02:00 TO 2024-05-14T09:00:00Z}'), eventTarget())).toEqual({
       sql: '(e.ts >= ? AND e.ts < ?)',
       params: [Date.parse('2024-05-14T08:00:00Z'), Date.parse('2024-05-14T09:00:00Z')],
     });
   });
 
   it('uses JavaScript lower-casing only for non-ASCII values', () => {
-    expect(compileWhere(parseQuery('user.name:ROOT'), eventTarget).sql).toContain('lower(j.value)');
-    const unicode = compileWhere(parseQuery('user.name:JÜRGEN'), eventTarget);
+    expect(compileWhere(parseQuery('user.name:ROOT'), alertTarget).sql).toContain('lower(j.value)');
+    const unicode = compileWhere(parseQuery('user.name:JÜRGEN'), eventTarget());
     expect(unicode.sql).toContain('vigil_lower(j.value)');
     expect(unicode.params).toContain('jürgen');
   });
 
   it('drops free text without letters or digits instead of matching nothing', () => {
-    expect(compileWhere(parseQuery('-- ; ^'), eventTarget)).toEqual({ sql: '1', params: [] });
-    expect(compileWhere(parseQuery('NOT ;'), eventTarget)).toEqual({ sql: '1', params: [] });
+    expect(compileWhere(parseQuery('-- ; ^'), eventTarget())).toEqual({ sql: '1', params: [] });
+    expect(compileWhere(parseQuery('NOT ;'), eventTarget())).toEqual({ sql: '1', params: [] });
   });
 });
 
@@ -60,10 +70,10 @@ describe('ftsQuery', () => {
     return node;
   };
 
-  it('wraps user text in one FTS5 string, doubling quotes', () => {
-    expect(ftsQuery(leaf('"say \\"hi\\" NEAR(x)"'))).toBe('"say ""hi"" NEAR(x)"');
-    expect(ftsQuery(leaf('"a \\" b"'))).toBe('"a "" b"');
-    expect(ftsQuery(leaf('AND*'))).toBe('"AND" *');
+  it('wraps user text in one FTS5 string, doubling quotes, searching the message and the raw line', () => {
+    expect(ftsQuery(leaf('"say \\"hi\\" NEAR(x)"'))).toBe('{message original} : "say ""hi"" NEAR(x)"');
+    expect(ftsQuery(leaf('"a \\" b"'))).toBe('{message original} : "a "" b"');
+    expect(ftsQuery(leaf('AND*'))).toBe('{message original} : "AND" *');
   });
 
   it('restricts a full-text field to its column', () => {

@@ -5,8 +5,10 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURE_ALERTS } from '../contract/alert-fixtures.ts';
 import { FIXTURE_EVENTS } from '../contract/event-fixtures.ts';
-import { runStoreContract } from '../contract/store-contract.ts';
+import { QUERY_CASES } from '../contract/event-query-cases.ts';
+import { newestFirst, runStoreContract } from '../contract/store-contract.ts';
 import type { StorableEvent, Store } from '../store.ts';
+import { EVENTS_PER_SECOND, rowId, secondOf } from './event-keys.ts';
 import { createSqliteStore } from './sqlite-store.ts';
 
 async function tempStore(): Promise<{ store: Store; cleanup: () => Promise<void> }> {
@@ -87,6 +89,46 @@ describe('sqlite store on disk', () => {
     const tables = inspect.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'alerts', 'events_fts') ORDER BY name`).all();
     inspect.close();
     expect(tables.map((row) => row.name)).toEqual(['alerts', 'events', 'events_fts']);
+  });
+
+  it('upgrades a database of schema version 1: every event found as before, by field and by time', async () => {
+    const path = join(tempDir(), 'vigil.db');
+    const v1 = new DatabaseSync(path);
+    v1.exec(`
+      CREATE TABLE events (rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, ts INTEGER NOT NULL, doc TEXT NOT NULL);
+      CREATE INDEX events_ts_id ON events (ts, id);
+      CREATE VIRTUAL TABLE events_fts USING fts5(message, original, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+      PRAGMA user_version = 1;`);
+    // Version 1 numbered events in arrival order: here newest first.
+    for (const event of [...FIXTURE_EVENTS].reverse()) {
+      const { lastInsertRowid } = v1.prepare('INSERT INTO events (id, ts, doc) VALUES (?, ?, ?)').run(event.event.id, Date.parse(event['@timestamp']), JSON.stringify(event));
+      v1.prepare('INSERT INTO events_fts (rowid, message, original) VALUES (?, ?, ?)').run(lastInsertRowid, event.message ?? '', event.event.original ?? '');
+    }
+    v1.close();
+    const store = await open(path);
+    expect(await store.countEvents()).toBe(FIXTURE_EVENTS.length);
+    for (const { query, ids } of QUERY_CASES) {
+      const result = await store.searchEvents({ query, size: 1000 });
+      expect({ query, ids: result.events.map((event) => event.event?.id), total: result.total }).toEqual({ query, ids: newestFirst(ids), total: ids.length });
+    }
+    const inspect = new DatabaseSync(path, { readOnly: true });
+    expect(inspect.prepare('PRAGMA user_version').get()).toEqual({ user_version: 2 });
+    expect(inspect.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'events_v1%'`).all()).toEqual([]);
+    inspect.close();
+  });
+
+  it('refuses an event when its second of @timestamp holds as many events as it can, and writes nothing of its batch', async () => {
+    const path = join(tempDir(), 'vigil.db');
+    const store = await open(path);
+    const [first, second] = [structuredClone(FIXTURE_EVENTS[0]!), structuredClone(FIXTURE_EVENTS[1]!)];
+    const full = new DatabaseSync(path);
+    full.prepare('INSERT INTO events (rid, id, ts, doc) VALUES (?, ?, ?, ?)').run(rowId(secondOf(Date.parse(second['@timestamp'])), EVENTS_PER_SECOND - 1), 'filler', 0, '{}');
+    full.close();
+    await expect(store.writeEvents([first, second])).rejects.toMatchObject({
+      code: 'VIGIL_ERR_STORE_BAD_DOCUMENT',
+      message: expect.stringContaining(`event at position 1 cannot be stored: more than ${EVENTS_PER_SECOND} events`),
+    });
+    expect(await store.countEvents()).toBe(1);
   });
 
   it('refuses a database written by a newer Vigil', async () => {

@@ -14,11 +14,12 @@ import { AlertTable } from './alert-table.ts';
 import { sqliteStoreConfigSchema, type SqliteStoreOptions } from './config.ts';
 import { StoreDatabase } from './database.ts';
 import { EventTable } from './event-table.ts';
+import { upgradeSchema } from './upgrade.ts';
 
 /**
- * The embedded store: one SQLite file via `node:sqlite`, FTS5 for free text. Calls run
- * synchronously on the caller's thread (node:sqlite has no async API) and resolve when the
- * transaction has committed under the configured `synchronous` level (FULL by default).
+ * The embedded store: one SQLite file via `node:sqlite`, FTS5 for free text and field values.
+ * Calls run synchronously on the caller's thread (node:sqlite has no async API) and resolve
+ * when the transaction has committed under the configured `synchronous` level (FULL by default).
  */
 class SqliteStore implements Store {
   readonly #db: StoreDatabase;
@@ -32,7 +33,7 @@ class SqliteStore implements Store {
   }
 
   async init(): Promise<void> {
-    this.#db.init();
+    this.#db.init((found) => upgradeSchema(this.#db, this.#events, found));
   }
 
   async writeEvents(events: StorableEvent[]): Promise<WriteResult> {

@@ -1,30 +1,52 @@
 import { queryError } from '../errors.ts';
 import type { QueryLeaf, RangeBound, TermNode, WildcardNode } from '../query/ast.ts';
 import { parseInstant } from '../query/values.ts';
-import { ftsQuery } from './fts.ts';
+import type { RowWindow } from './event-keys.ts';
+import { EVENT_TEXT_COLUMNS, ftsQuery, ftsTerm } from './fts.ts';
 import { escapeLike, fold, foldValue, jsonPath, likePattern, type SqlFragment, type WhereTarget } from './sql-where.ts';
 
-/** Full-text fields of events and their column in `events_fts`. */
-const EVENT_TEXT_COLUMNS: Readonly<Record<string, string>> = { message: 'message', 'event.original': 'original' };
+const ALL_ROWS: RowWindow = { low: null, high: null };
 
 /**
- * Events (`events AS e`): free text and the full-text fields go to FTS5; `@timestamp` terms
- * and ranges use the indexed `ts` column; everything else reads the JSON document.
+ * Events (`events AS e`): free text, the full-text fields and `field:value` terms the field
+ * index holds (`event-terms.ts`) go to FTS5, searched only within `window` (the row ids of the
+ * search's time range); `@timestamp` terms and ranges use the indexed `ts` column; everything
+ * else reads the JSON document.
  */
-export const eventTarget: WhereTarget = {
-  doc: 'e.doc',
-  freeText: (leaf) => ftsMatch(ftsQuery(leaf)),
-  field(leaf) {
-    const column = EVENT_TEXT_COLUMNS[leaf.field!];
-    if (column !== undefined && (leaf.kind === 'term' || leaf.kind === 'wildcard')) return ftsMatch(ftsQuery(leaf, column));
-    if (leaf.field === '@timestamp') return timestampColumn(leaf);
-    return undefined;
-  },
-};
+export function eventTarget(window: RowWindow = ALL_ROWS): WhereTarget {
+  return {
+    doc: 'e.doc',
+    freeText: (leaf) => ftsMatch(ftsQuery(leaf), window),
+    field(leaf) {
+      const column = EVENT_TEXT_COLUMNS[leaf.field!];
+      if (column !== undefined && (leaf.kind === 'term' || leaf.kind === 'wildcard')) return ftsMatch(ftsQuery(leaf, column), window);
+      if (leaf.field === '@timestamp') return timestampColumn(leaf);
+      if (leaf.kind === 'term') return ftsMatch(ftsTerm(leaf.field!, leaf.value), window) ?? undefined;
+      return undefined;
+    },
+  };
+}
 
-function ftsMatch(query: string | null): SqlFragment | null {
+/** `e.rid IN (...)` for an FTS5 query within `window`; null when there is no query. */
+export function ftsMatch(query: string | null, window: RowWindow): SqlFragment | null {
   if (query === null) return null;
-  return { sql: 'e.rid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)', params: [query] };
+  const bounds = rowBounds('rowid', window);
+  return { sql: `e.rid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?${bounds.sql})`, params: [query, ...bounds.params] };
+}
+
+/** ` AND <column> >= ? AND <column> < ?` for the bounds of `window` that are set. */
+export function rowBounds(column: string, window: RowWindow): SqlFragment {
+  let sql = '';
+  const params: bigint[] = [];
+  if (window.low !== null) {
+    sql += ` AND ${column} >= ?`;
+    params.push(window.low);
+  }
+  if (window.high !== null) {
+    sql += ` AND ${column} < ?`;
+    params.push(window.high);
+  }
+  return { sql, params };
 }
 
 function timestampColumn(leaf: QueryLeaf): SqlFragment | undefined {
