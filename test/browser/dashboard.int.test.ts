@@ -163,6 +163,8 @@ describe('the web app on vigil start', () => {
     await page.getByTestId('detail-pivot').first().click();
     await expect.poll(() => page.getByTestId('search-input').inputValue()).toBe(`source.ip:"${ATTACKER}"`);
     await expect.poll(() => page.getByTestId('search-total').textContent()).toBe('12 events');
+    // The histogram over the range counts the same events.
+    await expect.poll(() => page.getByTestId('search-histogram').getAttribute('data-total')).toBe('12');
     await page.getByTestId('search-row').first().click();
     const userRow = page.getByTestId('search-detail').locator('tr', { hasText: 'user.name' });
     const user = await userRow.locator('td.value').textContent();
@@ -291,6 +293,9 @@ describe('the web app on vigil start', () => {
     await page.getByTestId('nav-overview').click();
     await page.getByTestId('overview').waitFor();
     await expect.poll(() => page.getByTestId('tile-acknowledged').textContent()).toMatch(/^1\s*acknowledged/);
+    // Every event the test sent is in the last 24 hours' histogram.
+    const stored = (await api<{ total: number }>('/api/v1/events?size=1')).body.total;
+    await expect.poll(() => page.getByTestId('overview-events').getAttribute('data-total')).toBe(String(stored));
     await screenshot(page, 'overview');
 
     await page.getByTestId('nav-edges').click();

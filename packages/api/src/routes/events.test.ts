@@ -114,3 +114,28 @@ describe('GET /api/v1/events/export', () => {
     }
   });
 });
+
+describe('GET /api/v1/events/histogram', () => {
+  it('counts the events a search finds per equal time bucket, empty buckets included', async () => {
+    const histogram = await api.server.app.inject({
+      url: `/api/v1/events/histogram?${new URLSearchParams({ q: 'source.ip:203.0.113.50', from: '2025-03-14T09:26:00.000Z', to: '2025-03-14T09:32:00.000Z', buckets: '6' })}`,
+      headers: bearer(viewer),
+    });
+    expect(histogram.statusCode).toBe(200);
+    const body = histogram.json() as { intervalMs: number; total: number; buckets: { start: string; count: number }[] };
+    expect(body.intervalMs).toBe(60_000);
+    expect(body.buckets.map((bucket) => bucket.start.slice(11, 16))).toEqual(['09:26', '09:27', '09:28', '09:29', '09:30', '09:31']);
+    expect(body.buckets.map((bucket) => bucket.count)).toEqual([5, 0, 0, 0, 0, 0]);
+    expect(body.total).toBe(5);
+    const all = (await api.server.app.inject({ url: '/api/v1/events?size=1', headers: bearer(viewer) })).json().total as number;
+    const everything = await api.server.app.inject({ url: `/api/v1/events/histogram?${new URLSearchParams({ from: '2025-03-14T00:00:00.000Z', to: '2025-03-15T00:00:00.000Z', buckets: '24' })}`, headers: bearer(viewer) });
+    expect(everything.json().buckets).toHaveLength(24);
+    expect(everything.json().total).toBe(all);
+  });
+
+  it('answers a query that does not parse with the search\'s error', async () => {
+    const bad = await api.server.app.inject({ url: `/api/v1/events/histogram?q=${encodeURIComponent('message:"open')}`, headers: bearer(viewer) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.code).toBe('VIGIL_ERR_QUERY_SYNTAX');
+  });
+});

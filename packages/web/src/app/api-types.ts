@@ -221,6 +221,26 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/histogram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many events a search finds per time bucket
+         * @description The range cut into `buckets` equal parts (without `from`, it starts at the oldest matching event; without `to`, it ends now). A query the store cannot parse is a 400, as for a search.
+         */
+        get: operations["eventHistogram"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events/export": {
         parameters: {
             query?: never;
@@ -1315,6 +1335,29 @@ export type components = {
                 };
             };
         };
+        /** @description How many events a search finds per time bucket. */
+        EventHistogram: {
+            /**
+             * Format: date-time
+             * @description Start of the first bucket: `from`, or the oldest matching event when none was given.
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End of the last bucket (exclusive): `to`, or now.
+             */
+            to: string;
+            /** @description Length of each bucket. */
+            intervalMs: number;
+            /** @description Every bucket in order, empty ones included. */
+            buckets: {
+                /** Format: date-time */
+                start: string;
+                count: number;
+            }[];
+            /** @description Matching events in the whole range. */
+            total: number;
+        };
         /** @description A search saved by name: its query and time range. */
         SavedSearch: {
             id: string;
@@ -1781,6 +1824,7 @@ export type User = components['schemas']['User'];
 export type AuditEntry = components['schemas']['AuditEntry'];
 export type NotificationChannel = components['schemas']['NotificationChannel'];
 export type Event = components['schemas']['Event'];
+export type EventHistogram = components['schemas']['EventHistogram'];
 export type SavedSearch = components['schemas']['SavedSearch'];
 export type Alert = components['schemas']['Alert'];
 export type AlertNotice = components['schemas']['AlertNotice'];
@@ -2685,6 +2729,71 @@ export interface operations {
                         /** @description Cursor for the next page, or null on the last page. */
                         cursor: string | null;
                     };
+                };
+            };
+            /** @description The request is invalid; `error.details` lists each problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No bearer token, or it is expired, revoked or unknown. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller's role may not use this route. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    eventHistogram: {
+        parameters: {
+            query?: {
+                /** @description Query: `field:value`, "quoted phrases", wildcards, ranges, AND/OR/NOT, parentheses, free text. Empty matches all. */
+                q?: string;
+                /** @description Earliest `@timestamp` (inclusive), ISO-8601. */
+                from?: string;
+                /** @description Latest `@timestamp` (exclusive), ISO-8601. */
+                to?: string;
+                /** @description How many equal time buckets the range is cut into, 1 to 200. */
+                buckets?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventHistogram"];
                 };
             };
             /** @description The request is invalid; `error.details` lists each problem. */

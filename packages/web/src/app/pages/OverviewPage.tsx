@@ -5,6 +5,7 @@ import { plural, term } from '../format.ts';
 import { href } from '../router.ts';
 import { SEVERITIES, STATUSES, type Alert, type AlertPage, type Answer, type Edge } from '../types.ts';
 import { EdgeHealth } from '../components/EdgeHealth.tsx';
+import { EventHistogram } from '../components/EventHistogram.tsx';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 
 /** Alerts read for the charts over time, by tactic and by source (the most recently seen). */
@@ -12,7 +13,10 @@ const RECENT = 1000;
 const HOURS = 24;
 const SEVERITY_COLORS: Readonly<Record<string, string>> = { critical: '#7f1d1d', high: '#b91c1c', medium: '#b45309', low: '#1d4ed8', informational: '#6b7280' };
 
+type Histogram = Answer<'eventHistogram'>;
+
 interface Overview {
+  readonly eventsPerHour: Histogram;
   readonly bySeverity: { name: string; alerts: number }[];
   readonly byStatus: { name: string; alerts: number }[];
   readonly perHour: { hour: string; alerts: number }[];
@@ -45,13 +49,18 @@ function perHour(alerts: readonly Alert[], nowMs: number): { hour: string; alert
 }
 
 async function loadOverview(): Promise<Overview> {
-  const [severityTotals, statusTotals, recent, edges] = await Promise.all([
+  const nowMs = Date.now();
+  const hourStart = Math.floor(nowMs / 3_600_000) * 3_600_000;
+  const [severityTotals, statusTotals, recent, edges, eventsPerHour] = await Promise.all([
     Promise.all(SEVERITIES.map((severity) => totalOf({ severity }))),
     Promise.all(STATUSES.map((status) => totalOf({ status }))),
     api<AlertPage>(`/api/v1/alerts${query({ size: RECENT })}`),
     api<Answer<'listEdges'>>('/api/v1/edges').catch((): Answer<'listEdges'> => ({ edges: [] })),
+    // The last 24 whole hours and the current one so far.
+    api<Histogram>(`/api/v1/events/histogram${query({ from: new Date(hourStart - 23 * 3_600_000).toISOString(), to: new Date(hourStart + 3_600_000).toISOString(), buckets: 24 })}`),
   ]);
   return {
+    eventsPerHour,
     bySeverity: SEVERITIES.map((name, index) => ({ name, alerts: severityTotals[index]! })),
     byStatus: STATUSES.map((name, index) => ({ name, alerts: statusTotals[index]! })),
     perHour: perHour(recent.alerts, Date.now()),
@@ -86,6 +95,10 @@ export function OverviewPage() {
           <span className="figure">{eventsPerSecond.toFixed(1)}</span> events/s from {plural(overview.edges.filter((edge) => edge.status === 'online').length, 'online edge')}
         </div>
       </div>
+      <section className="panel chart">
+        <h2>Events per hour (by event time, UTC), last 24 hours</h2>
+        <EventHistogram histogram={overview.eventsPerHour} height={220} testId="overview-events" />
+      </section>
       <section className="panel chart">
         <h2>Alerts by severity</h2>
         <ResponsiveContainer width="100%" height={220}>

@@ -3,10 +3,11 @@ import { api, downloadFile, messageOf, query } from '../api.ts';
 import { useLoaded } from '../hooks.ts';
 import { field, flatten, formatTime, plural, show } from '../format.ts';
 import { href, navigate } from '../router.ts';
-import type { EcsEvent, EventPage } from '../types.ts';
+import type { Answer, EcsEvent, EventPage } from '../types.ts';
 import { FieldTable, Pivot } from '../components/EventView.tsx';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 import { SavedSearchBar } from '../components/SavedSearchBar.tsx';
+import { EventHistogram } from '../components/EventHistogram.tsx';
 
 const PAGE_SIZE = 100;
 const DEFAULT_COLUMNS = ['host.name', 'source.ip', 'user.name'];
@@ -64,6 +65,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
   const [moreError, setMoreError] = useState('');
   const [busy, setBusy] = useState(false);
   const first = useLoaded(params.has('q') ? 'search' : null, () => api<EventPage>(`/api/v1/events${query({ q, from, size: PAGE_SIZE })}`));
+  const histogram = useLoaded(params.has('q') ? 'histogram' : null, () => api<Answer<'eventHistogram'>>(`/api/v1/events/histogram${query({ q, from, buckets: 60 })}`));
   const error = moreError || first.error;
   const events = useMemo(() => (first.error ? [] : [...(first.data?.events ?? []), ...(more?.events ?? [])]), [first, more]);
   const total = first.error || !first.data ? null : first.data.total;
@@ -142,6 +144,7 @@ export function SearchPage({ params }: { params: URLSearchParams }) {
           </span>
         )}
       </div>
+      {histogram.data && !first.error && <EventHistogram histogram={histogram.data} testId="search-histogram" />}
       <div className="search-body">
         <aside className="sidebar" aria-label="Fields" data-testid="field-sidebar">
           {summary.slice(0, 40).map(({ path, count, top }) => (
