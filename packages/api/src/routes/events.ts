@@ -118,16 +118,30 @@ export function eventRoutes(deps: { store: Store; headers: ReadonlyArray<readonl
         let written = 0;
         let gone = false;
         raw.once('close', () => (gone = true));
+        // A slow reader holds the export back; one that leaves ends it.
+        const writable = () =>
+          new Promise<void>((resolve) => {
+            const done = () => {
+              raw.off('drain', done);
+              raw.off('close', done);
+              resolve();
+            };
+            raw.once('drain', done);
+            raw.once('close', done);
+          });
         try {
           for (;;) {
             const lines = page.events.slice(0, query.limit - written).map((event) => (csv ? `${columns.map((column) => csvCell(cellText(getField(event, column)))).join(',')}\r\n` : `${JSON.stringify(event)}\n`));
             written += lines.length;
-            if (!raw.write(lines.join(''))) await new Promise((resolve) => raw.once('drain', resolve));
+            if (!raw.write(lines.join(''))) await writable();
             if (gone || written >= query.limit || page.cursor === null) break;
             page = await search(page.cursor, Math.min(EXPORT_PAGE, query.limit - written));
           }
-        } finally {
           raw.end();
+        } catch (error) {
+          // The store failed after the answer began: cut the connection, so the client sees a broken
+          // transfer rather than a file that looks complete.
+          raw.destroy(error as Error);
         }
         return undefined;
       },
