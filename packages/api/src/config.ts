@@ -34,6 +34,12 @@ export const apiConfigSchema = z
       .min(1)
       .default(5)
       .describe('Failed logins allowed per username and client address within loginWindowMs before 429.'),
+    loginAccountMaxFailures: z
+      .number()
+      .int()
+      .min(1)
+      .default(50)
+      .describe('Failed logins allowed per username from all addresses together within loginWindowMs before that account answers 429 everywhere (guessing spread over many addresses); a successful login resets it.'),
     loginWindowMs: z
       .number()
       .int()

@@ -215,8 +215,9 @@ function routeList(parts: RouteParts): RouteDefinition[] {
   const { config, deps, loginFailures, live, fleet } = parts;
   const { auth, store } = deps;
   const limiter = new LoginLimiter({ maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs });
+  const accountLimiter = new LoginLimiter({ maxFailures: config.loginAccountMaxFailures, windowMs: config.loginWindowMs });
   const routes: RouteDefinition[] = [
-    ...authRoutes({ auth, limiter, sessionTtlMs: config.sessionTtlMs, loginFailures }),
+    ...authRoutes({ auth, limiter, accountLimiter, sessionTtlMs: config.sessionTtlMs, loginFailures }),
     ...apiKeyRoutes({ auth }),
     ...userRoutes({ auth }),
     ...auditRoutes({ audit: deps.audit }),

@@ -57,6 +57,20 @@ describe('login', () => {
     expect((await login('admin', PASSWORDS.admin, '198.51.100.7')).statusCode).toBe(200);
     expect((await login('alice', PASSWORDS.alice)).statusCode).toBe(200);
   });
+  it('locks an account out everywhere when guesses come from many addresses (api.loginAccountMaxFailures), until the window passes', async () => {
+    const spread = await createTestApi({ loginMaxFailures: 100, loginAccountMaxFailures: 4 });
+    try {
+      const attempt = (password: string, remoteAddress: string) => spread.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'alice', password }, remoteAddress });
+      for (let i = 0; i < 4; i++) expect((await attempt(`guess-${i}-password`, `198.51.100.${10 + i}`)).statusCode).toBe(401);
+      const locked = await attempt(PASSWORDS.alice, '192.0.2.200');
+      expect(locked.statusCode).toBe(429);
+      expect(locked.json().error.code).toBe('VIGIL_ERR_API_LOGIN_RATE_LIMITED');
+      // Other accounts are not affected.
+      expect((await spread.server.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'victor', password: PASSWORDS.victor }, remoteAddress: '198.51.100.10' })).statusCode).toBe(200);
+    } finally {
+      await spread.close();
+    }
+  });
 });
 
 describe('logout', () => {

@@ -27,15 +27,20 @@ export const whoAmISchema = z
   })
   .strict();
 
+/** The address the account-wide limiter counts every attempt under. */
+const ANY_ADDRESS = '*';
+
 /** Login, logout and "who am I". */
 export function authRoutes(deps: {
   auth: AuthRepository;
   limiter: LoginLimiter;
+  /** Failures per username from every address together (the same limiter keyed by the username alone). */
+  accountLimiter: LoginLimiter;
   sessionTtlMs: number;
   /** Counts failed logins (`vigil_api_login_failures_total`). */
   loginFailures: { inc(): void };
 }): RouteDefinition[] {
-  const { auth, limiter, sessionTtlMs, loginFailures } = deps;
+  const { auth, limiter, accountLimiter, sessionTtlMs, loginFailures } = deps;
   return [
     defineRoute(
       {
@@ -43,7 +48,7 @@ export function authRoutes(deps: {
         url: '/api/v1/auth/login',
         operationId: 'login',
         summary: 'Log in with a username and password',
-        description: 'Failed attempts are limited per username and client address; over the limit the answer is 429 with Retry-After.',
+        description: 'Failed attempts are limited per username and client address (`api.loginMaxFailures`), and per username from all addresses together (`api.loginAccountMaxFailures`); over either limit the answer is 429 with Retry-After.',
         tags: ['auth'],
         access: 'public',
         body: loginRequestSchema,
@@ -52,15 +57,17 @@ export function authRoutes(deps: {
       },
       async ({ body, request }) => {
         const address = request.ip;
-        const retryAfterSeconds = limiter.retryAfterSeconds(body.username, address);
+        const retryAfterSeconds = Math.max(limiter.retryAfterSeconds(body.username, address), accountLimiter.retryAfterSeconds(body.username, ANY_ADDRESS));
         if (retryAfterSeconds > 0) throw apiErrors.create('VIGIL_ERR_API_LOGIN_RATE_LIMITED', { retryAfterSeconds });
         const user = await auth.checkPassword(body.username, body.password);
         if (!user) {
           limiter.recordFailure(body.username, address);
+          accountLimiter.recordFailure(body.username, ANY_ADDRESS);
           loginFailures.inc();
           throw apiErrors.create('VIGIL_ERR_API_LOGIN_FAILED');
         }
         limiter.recordSuccess(body.username, address);
+        accountLimiter.recordSuccess(body.username, ANY_ADDRESS);
         return auth.createSession(user.username, sessionTtlMs);
       },
     ),

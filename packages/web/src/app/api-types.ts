@@ -12,7 +12,7 @@ export type paths = {
         put?: never;
         /**
          * Log in with a username and password
-         * @description Failed attempts are limited per username and client address; over the limit the answer is 429 with Retry-After.
+         * @description Failed attempts are limited per username and client address (`api.loginMaxFailures`), and per username from all addresses together (`api.loginAccountMaxFailures`); over either limit the answer is 429 with Retry-After.
          */
         post: operations["login"];
         delete?: never;
