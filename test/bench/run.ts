@@ -199,7 +199,13 @@ console.log(`machine: ${machine}`);
 const runs = (section: Section) => only === undefined || only === section;
 const edge = runs('edge') ? renderEdgeSection(await edgeCases(), existsSync(EDGE_NOTES) ? readFileSync(EDGE_NOTES, 'utf8') : undefined) : existingSection(EDGE_HEADING);
 const detect = runs('detect') ? renderDetectSection(await runCase<DetectFigures>('detect.ts', []), await runCase<EngineKafkaFigures>('engine-kafka.ts', [])) : existingSection(DETECT_HEADING);
-const search = runs('search') ? renderSearchSection(await runCase<SearchFigures>('search.ts', []), existsSync(SEARCH_NOTES) ? readFileSync(SEARCH_NOTES, 'utf8') : undefined) : existingSection(SEARCH_HEADING);
+const search = runs('search')
+  ? renderSearchSection(
+      await runCase<SearchFigures>('search.ts', []),
+      existsSync(SEARCH_NOTES) ? readFileSync(SEARCH_NOTES, 'utf8') : undefined,
+      process.env.VIGIL_OPENSEARCH_URL ? await runCase<SearchFigures>('search.ts', ['--store', 'opensearch']) : undefined,
+    )
+  : existingSection(SEARCH_HEADING);
 const latency = runs('latency') ? await latencySection() : existingSection(LATENCY_HEADING);
 const document = [
   '# Benchmarks',

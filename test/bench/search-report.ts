@@ -18,7 +18,7 @@ export interface SearchQueryFigures {
 /** What `search.ts` prints as its last line. */
 export interface SearchFigures {
   case: 'search';
-  store: 'sqlite';
+  store: 'sqlite' | 'opensearch';
   events: number;
   batch: number;
   pageSize: number;
@@ -38,9 +38,12 @@ export const SEARCH_HEADING = '## Search:';
 
 const number = (value: number) => value.toLocaleString('en-US');
 
-/** The "Search" section of docs/benchmarks.md; `notes` (hand-written analysis, markdown) goes after the figures. */
-export function renderSearchSection(outcome: Outcome<SearchFigures>, notes?: string): string[] {
-  const heading = `${SEARCH_HEADING} 1,000,000 events in SQLite`;
+/**
+ * The "Search" section of docs/benchmarks.md: the SQLite store, then OpenSearch when it was run;
+ * `notes` (hand-written analysis, markdown) goes after the figures.
+ */
+export function renderSearchSection(outcome: Outcome<SearchFigures>, notes?: string, openSearch?: Outcome<SearchFigures>): string[] {
+  const heading = `${SEARCH_HEADING} 1,000,000 events in SQLite and OpenSearch`;
   if (!outcome.ok) return [heading, '', `Not run: ${outcome.reason}.`, ''];
   const { result, loadAverage, memoryNs } = outcome;
   const { overall } = result;
@@ -65,10 +68,29 @@ export function renderSearchSection(outcome: Outcome<SearchFigures>, notes?: str
     `Loading: ${number(result.events)} events written with \`writeEvents\` in batches of ${number(result.batch)} in ${result.loadSeconds} s`,
     `(${number(Math.round(result.events / result.loadSeconds))} events/s); the store takes ${number(result.storeMb)} MB on disk.`,
     '',
-    'OpenSearch: the same queries on the distributed store are measured with the distributed issue; no figure yet.',
-    '',
+    ...openSearchLines(openSearch),
     ...(notes ? [notes.trim(), ''] : []),
     'Run it again with `node test/bench/run.ts --only search` (or `node test/bench/search.ts` for the figures alone).',
+    '',
+  ];
+}
+
+/** The same searches on the OpenSearch store, next to the SQLite figures. */
+function openSearchLines(outcome: Outcome<SearchFigures> | undefined): string[] {
+  if (outcome === undefined) return ['OpenSearch: not run (set VIGIL_OPENSEARCH_URL to a node for the benchmark).', ''];
+  if (!outcome.ok) return [`OpenSearch: not run: ${outcome.reason}.`, ''];
+  const { result, loadAverage } = outcome;
+  const { overall } = result;
+  const verdict = result.met ? `met (p95 ${number(overall.p95Ms)} ms)` : `**missed** (p95 ${number(overall.p95Ms)} ms)`;
+  return [
+    `**OpenSearch** (the distributed store: one OpenSearch 2.19 node, \`deploy/local/stack.sh\`, on the same machine; load average ${loadAverage.toFixed(2)} before the case), the same searches on the same events: ${verdict}.`,
+    '',
+    '| query | range | total | p50 | p95 | p99 |',
+    '|---|---|---|---|---|---|',
+    ...result.queries.map((entry) => `| ${entry.name} | ${entry.window} | ${number(entry.total)} | ${entry.p50Ms} ms | ${entry.p95Ms} ms | ${entry.p99Ms} ms |`),
+    `| **all ${number(overall.searches)} searches** | | | **${overall.p50Ms} ms** | **${overall.p95Ms} ms** | **${overall.p99Ms} ms** |`,
+    '',
+    `Loading: ${number(result.events)} events in ${result.loadSeconds} s (${number(Math.round(result.events / result.loadSeconds))} events/s, bulk requests of ${number(result.batch)}); the indices take ${number(result.storeMb)} MB.`,
     '',
   ];
 }

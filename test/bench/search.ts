@@ -12,7 +12,10 @@
  *   of each `searchEvents` call. Reported: p50/p95/p99 over all calls and per query.
  * Prints one JSON line at the end.
  *
- *   node test/bench/search.ts [--events 1000000] [--rounds 30] [--batch 5000] [--size 50]
+ * With `--store opensearch`, the same on the OpenSearch store at `--url` (default
+ * VIGIL_OPENSEARCH_URL), in indices of its own that are deleted afterwards.
+ *
+ *   node test/bench/search.ts [--events 1000000] [--rounds 30] [--batch 5000] [--size 50] [--store sqlite|opensearch] [--url URL]
  */
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +23,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizeSyslog, ParserRegistry, stamp, type BatchStamp } from '@vigil/edge';
 import { eventIdPrefix, type EcsEvent } from '@vigil/schema';
-import { createSqliteStore, type StorableEvent, type Store } from '@vigil/store';
+import { createOpenSearchStore, createSqliteStore, type StorableEvent, type Store } from '@vigil/store';
 import { generateMix } from './lines.ts';
 import { describeMachine, median, percentile } from './machine.ts';
 import { SEARCH_TARGET_P95_MS, type SearchFigures, type SearchQueryFigures } from './search-report.ts';
@@ -31,8 +34,13 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '30' },
     batch: { type: 'string', default: '5000' },
     size: { type: 'string', default: '50' },
+    store: { type: 'string', default: 'sqlite' },
+    url: { type: 'string', default: process.env.VIGIL_OPENSEARCH_URL },
   },
 });
+if (values.store !== 'sqlite' && values.store !== 'opensearch') throw new Error('--store takes sqlite or opensearch');
+if (values.store === 'opensearch' && !values.url) throw new Error('--store opensearch needs --url or VIGIL_OPENSEARCH_URL');
+const STORE_KIND: 'sqlite' | 'opensearch' = values.store;
 const EVENTS = Number(values.events);
 const ROUNDS = Number(values.rounds);
 const BATCH = Number(values.batch);
@@ -138,16 +146,28 @@ function storeBytes(dir: string): number {
   return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
 }
 
+/** The OpenSearch indices of this run, for their size and their deletion. */
+async function openSearchIndices(url: string, prefix: string, method: 'GET' | 'DELETE' | 'POST', path: string): Promise<unknown> {
+  const response = await fetch(`${url.replace(/\/$/, '')}/${prefix}-*${path}`, { method });
+  if (!response.ok) throw new Error(`OpenSearch ${method} ${prefix}-*${path}: HTTP ${response.status}`);
+  return response.json();
+}
+
 console.log(`machine: ${describeMachine()}`);
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-search-'));
-const store = await createSqliteStore({ path: join(dir, 'vigil.db') });
+const indexPrefix = `vigil-bench-search-${Date.now()}`;
+const store = STORE_KIND === 'sqlite' ? await createSqliteStore({ path: join(dir, 'vigil.db') }) : await createOpenSearchStore({ url: values.url!, indexPrefix });
 try {
   await store.init();
   const nowMs = Date.now();
-  console.log(`storing ${EVENTS.toLocaleString('en-US')} events in batches of ${BATCH.toLocaleString('en-US')}...`);
+  console.log(`storing ${EVENTS.toLocaleString('en-US')} events in batches of ${BATCH.toLocaleString('en-US')} (${STORE_KIND})...`);
   const { loadSeconds, prepareSeconds, picks } = await load(store, nowMs);
+  if (STORE_KIND === 'opensearch') await openSearchIndices(values.url!, indexPrefix, 'POST', '/_refresh');
   const stored = await store.countEvents();
-  const storeMb = Math.round(storeBytes(dir) / 2 ** 20);
+  const storeMb =
+    STORE_KIND === 'sqlite'
+      ? Math.round(storeBytes(dir) / 2 ** 20)
+      : Math.round(((await openSearchIndices(values.url!, indexPrefix, 'GET', '/_stats/store')) as { _all: { total: { store: { size_in_bytes: number } } } })._all.total.store.size_in_bytes / 2 ** 20);
   console.log(`load: ${stored.toLocaleString('en-US')} events written in ${loadSeconds.toFixed(1)} s (${Math.round(EVENTS / loadSeconds).toLocaleString('en-US')} events/s; generating and normalizing them took ${prepareSeconds.toFixed(1)} s more); store ${storeMb} MB`);
   const searches = cases(picks);
   const to = new Date(nowMs).toISOString();
@@ -191,9 +211,10 @@ try {
   }
   const met = overall.p95Ms < SEARCH_TARGET_P95_MS;
   console.log(`all ${overall.searches} searches: p50 ${overall.p50Ms} ms, p95 ${overall.p95Ms} ms, p99 ${overall.p99Ms} ms; target p95 < ${SEARCH_TARGET_P95_MS} ms ${met ? 'met' : 'missed'}`);
-  const result: SearchFigures = { case: 'search', store: 'sqlite', events: stored, batch: BATCH, pageSize: PAGE_SIZE, rounds: ROUNDS, loadSeconds: round(loadSeconds), storeMb, targetP95Ms: SEARCH_TARGET_P95_MS, met, overall, queries: figures };
+  const result: SearchFigures = { case: 'search', store: STORE_KIND, events: stored, batch: BATCH, pageSize: PAGE_SIZE, rounds: ROUNDS, loadSeconds: round(loadSeconds), storeMb, targetP95Ms: SEARCH_TARGET_P95_MS, met, overall, queries: figures };
   console.log(JSON.stringify(result));
 } finally {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+  if (STORE_KIND === 'opensearch') await openSearchIndices(values.url!, indexPrefix, 'DELETE', '').catch((error: unknown) => console.error(`could not delete the benchmark's indices ${indexPrefix}-*: ${String(error)}`));
 }
