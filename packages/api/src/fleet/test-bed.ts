@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createEmbeddedBus, type BusConsumer, type BusMessage, type BusProducer, type EmbeddedBus } from '@vigil/bus';
-import type { Heartbeat } from '@vigil/fleet';
-import { EdgeControlSigner, createCertificateAuthority, createCertificateRequest, generateRsaKeyPair, type CertificateAuthority, type KeyPairPem } from '@vigil/provenance';
+import type { Heartbeat, ListReaderOptions } from '@vigil/fleet';
+import { Metrics, silentLogger } from '@vigil/runtime';
+import { ControlVerifier, EdgeControlSigner, createCertificateAuthority, createCertificateRequest, generateRsaKeyPair, type CertificateAuthority, type KeyPairPem } from '@vigil/provenance';
 import { TOPICS } from '@vigil/schema';
 import type { FakeStore } from '../testing/fake-store.ts';
 import { createTestApi, type TestApi, type TestApiDeps } from '../testing/harness.ts';
@@ -24,6 +25,8 @@ export interface FleetTestBed {
   collect(topic: string): Promise<BusMessage[]>;
   /** Publishes what an edge sends on `vigil.heartbeats`. */
   sendFromEdge(edge: TestEdge, value: string): Promise<void>;
+  /** What an engine's follower of a signed list on `vigil.commands` is given (its state file in the bed's dir). */
+  readerOptions(name: string): ListReaderOptions;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,14 @@ export async function createFleetTestBed(): Promise<FleetTestBed> {
     ca,
     bus,
     producer,
+    readerOptions: (name) => ({
+      bus,
+      groupId: `engine-${name}-test`,
+      verifier: new ControlVerifier({ caCertificatePem: ca.certificatePem }),
+      stateFile: join(dir, `${name}.json`),
+      metrics: new Metrics({ defaultMetrics: false }),
+      logger: silentLogger(),
+    }),
     async collect(topic) {
       const messages: BusMessage[] = [];
       const consumer = bus.createConsumer({ groupId: `test-reader-${randomUUID()}`, topics: [topic], fromBeginning: true });

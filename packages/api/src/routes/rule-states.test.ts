@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_RULES_DIR, loadRules } from '@vigil/engine';
 import { RuleStateWatcher } from '@vigil/fleet';
-import { ControlVerifier } from '@vigil/provenance';
-import { Metrics, silentLogger } from '@vigil/runtime';
 import { createFleetTestApi, createFleetTestBed, type FleetTestBed } from '../fleet/test-bed.ts';
 import { bearer, createTestApi, type TestApi } from '../testing/harness.ts';
 
@@ -15,22 +10,13 @@ const BRUTE_FORCE_ID = '1c71af4b-6f5e-468b-982c-be67e027ff69';
 let bed: FleetTestBed;
 let api: TestApi;
 let watcher: RuleStateWatcher;
-let stateDir: string;
 
 beforeAll(async () => {
   bed = await createFleetTestBed();
   api = await createFleetTestApi(bed, undefined, { backtest: { loadRules: () => loadRules(BUILTIN_RULES_DIR) } });
   await api.server.start();
-  stateDir = mkdtempSync(join(tmpdir(), 'vigil-rule-states-'));
   // What an engine runs: the follower of the signed list.
-  watcher = new RuleStateWatcher({
-    bus: bed.bus,
-    groupId: 'engine-rule-states-test',
-    verifier: new ControlVerifier({ caCertificatePem: bed.ca.certificatePem }),
-    stateFile: join(stateDir, 'rule-states.json'),
-    metrics: new Metrics({ defaultMetrics: false }),
-    logger: silentLogger(),
-  });
+  watcher = new RuleStateWatcher(bed.readerOptions('rule-states'));
   await watcher.start();
 });
 
@@ -38,7 +24,6 @@ afterAll(async () => {
   await watcher.stop();
   await api.close();
   await bed.close();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 const setState = async (token: string, payload: object, id = BRUTE_FORCE_ID) => api.server.app.inject({ method: 'PUT', url: `/api/v1/rules/${id}/state`, headers: bearer(token), payload });

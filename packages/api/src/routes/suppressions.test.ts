@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BUILTIN_RULES_DIR, PartitionedDetection, loadRules, splitHitBundle } from '@vigil/engine';
 import { SuppressionWatcher } from '@vigil/fleet';
-import { ControlVerifier } from '@vigil/provenance';
-import { Metrics, silentLogger } from '@vigil/runtime';
+import { Metrics } from '@vigil/runtime';
 import type { EcsEvent } from '@vigil/schema';
 import { createFleetTestApi, createFleetTestBed, type FleetTestBed } from '../fleet/test-bed.ts';
 import { bearer, type TestApi } from '../testing/harness.ts';
@@ -15,7 +11,6 @@ let api: TestApi;
 let analyst: string;
 let viewer: string;
 let watcher: SuppressionWatcher;
-let stateDir: string;
 
 beforeAll(async () => {
   bed = await createFleetTestBed();
@@ -23,15 +18,7 @@ beforeAll(async () => {
   await api.server.start();
   analyst = await api.login('alice');
   viewer = await api.login('victor');
-  stateDir = mkdtempSync(join(tmpdir(), 'vigil-suppressions-'));
-  watcher = new SuppressionWatcher({
-    bus: bed.bus,
-    groupId: 'engine-suppressions-test',
-    verifier: new ControlVerifier({ caCertificatePem: bed.ca.certificatePem }),
-    stateFile: join(stateDir, 'suppressions.json'),
-    metrics: new Metrics({ defaultMetrics: false }),
-    logger: silentLogger(),
-  });
+  watcher = new SuppressionWatcher(bed.readerOptions('suppressions'));
   await watcher.start();
 });
 
@@ -39,7 +26,6 @@ afterAll(async () => {
   await watcher.stop();
   await api.close();
   await bed.close();
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 const request = (method: 'GET' | 'POST' | 'DELETE', url: string, token: string, payload?: object) => api.server.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
