@@ -12,6 +12,7 @@ import { HitStage } from './partitioned/hit-stage.ts';
 import type { PartitionedDetection } from './partitioned/partitioned-detection.ts';
 import type { ChangedAlert } from './partitioned/partition-state.ts';
 import { bundleByPartition } from './partitioned/hit-record.ts';
+import { eventTexts } from './event-texts.ts';
 
 export interface EngineDeps {
   bus: Bus;
@@ -83,10 +84,9 @@ export function createEngine(config: EngineConfig, deps: EngineDeps): Component 
   }
 
   function detect(verified: VerifiedBatch, hits: OutgoingMessage[]): void {
-    const decoder = new TextDecoder();
     let invalid = 0;
     const routed = detection.match(
-      verified.batch.events.map((bytes) => decoder.decode(bytes)),
+      eventTexts(verified.batch.events),
       (position) => {
         invalid++;
         badEvents.inc();

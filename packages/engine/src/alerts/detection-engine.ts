@@ -3,7 +3,7 @@ import { OncePerInterval, describeError, parseConfig, silentLogger, type Logger,
 import type { Alert, EcsEvent } from '@vigil/schema';
 import { Correlator } from '../correlation/correlator.ts';
 import { eventTimeOf } from '../correlation/event-time.ts';
-import type { RuleHit } from '../correlation/types.ts';
+import { LazyEventHit, type RuleHit } from '../correlation/types.ts';
 import { NotAnEventError, scalarText, type EventContext } from '../sigma/event-context.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
@@ -93,10 +93,10 @@ export class DetectionEngine {
   readonly #ruleStates: RuleStates | undefined;
   /** Tells this engine's events apart from other processes' in routed hits. */
   readonly #instance = randomUUID().slice(0, 8);
-  /** What of an event travels with its routed hits, and that text for the event last routed. */
+  /** What of an event travels with its routed hits. */
   readonly #shown: ShownEvent;
-  #shownSerial = 0;
-  #shownText = '';
+  /** The event whose hits are being routed, by its serial number. */
+  #source: { serial: number; source: HitSource } | undefined;
   readonly #json = (path: readonly string[]): string | undefined => this.#ctx.json(path);
   /** Alerts changed since their documents were last written, by id. */
   readonly #pending = new Map<string, PendingAlert>();
@@ -220,20 +220,17 @@ export class DetectionEngine {
       const time = (this.#time ??= this.#timeOf());
       const id = ctx.read(EVENT_ID);
       // The hit reads its event's fields from the text; the event is parsed only when something needs all of it (an alert).
-      const hit: RuleHit = {
+      const hit = new LazyEventHit(ctx, {
         rule,
         time,
         firstTime: time,
-        get event() {
-          return ctx.event as EcsEvent;
-        },
         read: this.#read,
         eventSerial: this.#serial,
         eventIds: typeof id === 'string' && id !== '' ? [id] : [],
         eventCount: aggregatedCount(ctx.read(AGGREGATION_COUNT)),
         group: this.#groupOf(rule),
         measure: undefined,
-      };
+      });
       if (this.#route) return this.#routeHit(hit);
       this.#emit(hit);
       for (const correlationHit of this.#correlator.observe(hit)) this.#emit(correlationHit);
@@ -286,20 +283,22 @@ export class DetectionEngine {
 
   #routeHit(hit: RuleHit): void {
     this.#counted(hit);
-    // Enriched here, where the event is at hand: the alert, or the correlation it may complete, shows it.
-    const findings = this.#ctx.enriched() as EnrichmentFindings | undefined;
+    this.#route!(hit, this.#hitSource());
+  }
+
+  /** The current event as its hits are routed: made once per event, for all of its hits. */
+  #hitSource(): HitSource {
     const serial = this.#serial;
-    this.#route!(hit, {
-      findings,
+    if (this.#source?.serial === serial) return this.#source.source;
+    let shown: string | undefined;
+    const source: HitSource = {
+      // Enriched here, where the event is at hand: the alert, or the correlation it may complete, shows it.
+      findings: this.#ctx.enriched() as EnrichmentFindings | undefined,
       eventKey: `${this.#instance}:${serial}`,
-      text: () => {
-        if (this.#shownSerial !== serial) {
-          this.#shownText = this.#shown.text(this.#json);
-          this.#shownSerial = serial;
-        }
-        return this.#shownText;
-      },
-    });
+      text: () => (shown ??= this.#shown.text(this.#json)),
+    };
+    this.#source = { serial, source };
+    return source;
   }
 
   #emit(hit: RuleHit): void {

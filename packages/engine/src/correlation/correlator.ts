@@ -4,7 +4,7 @@ import type { CorrelationInput, Ruleset } from '../sigma/ruleset.ts';
 import type { ConditionTerm, CorrelationRule } from '../sigma/types.ts';
 import { correlationFieldPath } from './field-path.ts';
 import { GroupState, type Entry, type Window } from './group-state.ts';
-import type { RuleHit } from './types.ts';
+import { LazyEventHit, type RuleHit } from './types.ts';
 
 /** Limits of the correlation state (see `detectionConfigSchema`). */
 export interface CorrelatorOptions {
@@ -34,13 +34,19 @@ export interface CorrelationSlot {
   readonly key: string | number | null;
 }
 
+/** A field a correlation reads from its inputs' events: as the rule names it after mapping, and split. */
+interface FieldPath {
+  readonly dotted: string;
+  readonly parts: readonly string[];
+}
+
 interface Compiled {
   readonly rule: CorrelationRule;
   readonly timespanMs: number;
-  /** Per input position: per group-by field, the split path to read. */
-  readonly groupPaths: readonly (readonly (readonly string[])[])[];
-  /** Per input position: the split path of the value_count field. */
-  readonly valuePaths: readonly (readonly string[])[] | undefined;
+  /** Per input position: per group-by field, the path to read. */
+  readonly groupPaths: readonly (readonly FieldPath[])[];
+  /** Per input position: the path of the value_count field. */
+  readonly valuePaths: readonly FieldPath[] | undefined;
   readonly groups: Map<string, GroupState>;
   /** How stale a group's touch time may get, and how often idle groups are swept (timespan / 16). */
   readonly slackMs: number;
@@ -306,27 +312,27 @@ function toHit(rule: CorrelationRule, cause: RuleHit, group: Readonly<Record<str
     firstTime = Math.min(firstTime, entry.f);
     for (const id of entry.ids) if (eventIds.length < MAX_ALERT_EVENT_IDS) eventIds.push(id);
   }
-  return {
+  // The event that completed the correlation, parsed only when something needs all of it.
+  return new LazyEventHit(cause, {
     rule,
     time: Math.max(cause.time, taken[taken.length - 1]!.t),
     firstTime,
-    // The event that completed the correlation, parsed only when something needs all of it.
-    get event() {
-      return cause.event;
-    },
     read: cause.read,
     eventSerial: cause.eventSerial,
     eventIds,
     eventCount,
     group,
     measure,
-  };
+  });
 }
 
 function compile(rule: CorrelationRule, ruleset: Ruleset): Compiled {
   const spec = rule.correlation;
   const inputs = ruleset.inputsOf(rule);
-  const pathFor = (field: string, position: number): string[] => correlationFieldPath(spec, inputs[position]!, field).split('.');
+  const pathFor = (field: string, position: number): FieldPath => {
+    const dotted = correlationFieldPath(spec, inputs[position]!, field);
+    return { dotted, parts: dotted.split('.') };
+  };
   return {
     rule,
     timespanMs: spec.timespanMs,
@@ -340,7 +346,7 @@ function compile(rule: CorrelationRule, ruleset: Ruleset): Compiled {
   };
 }
 
-function groupValues(paths: readonly (readonly string[])[], names: readonly string[], hit: RuleHit): Record<string, string> | undefined {
+function groupValues(paths: readonly FieldPath[], names: readonly string[], hit: RuleHit): Record<string, string> | undefined {
   const values: Record<string, string> = {};
   for (let i = 0; i < names.length; i++) {
     const value = fieldText(hit, paths[i]!, names[i]!);
@@ -351,10 +357,10 @@ function groupValues(paths: readonly (readonly string[])[], names: readonly stri
 }
 
 /** A field of a hit as text: the inner correlation's group value when it has one, else the event's field. */
-function fieldText(hit: RuleHit, path: readonly string[], name: string): string | undefined {
-  const fromGroup = Object.hasOwn(hit.group, name) ? hit.group[name] : Object.hasOwn(hit.group, path.join('.')) ? hit.group[path.join('.')] : undefined;
+function fieldText(hit: RuleHit, path: FieldPath, name: string): string | undefined {
+  const fromGroup = Object.hasOwn(hit.group, name) ? hit.group[name] : Object.hasOwn(hit.group, path.dotted) ? hit.group[path.dotted] : undefined;
   if (fromGroup !== undefined) return fromGroup;
-  const raw = hit.read(path);
+  const raw = hit.read(path.parts);
   if (Array.isArray(raw)) {
     const parts = raw.map(scalarText).filter((part): part is string => part !== undefined);
     return parts.length === 0 ? undefined : parts.join(',');

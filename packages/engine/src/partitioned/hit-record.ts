@@ -142,5 +142,8 @@ function isDestination(value: unknown): value is HitDestination {
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.entries(value).every(([key, entry]) => !isUnsafeKey(key) && typeof entry === 'string');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  // A parsed JSON object has own properties only.
+  for (const key in value) if (isUnsafeKey(key) || typeof (value as Record<string, unknown>)[key] !== 'string') return false;
+  return true;
 }

@@ -47,30 +47,36 @@ export class HitRouter {
     if (!alerts && consumers.length === 0) return;
     const first = this.#first;
     if (first && (this.#source!.eventKey !== source.eventKey || !sameEvents(first, hit))) this.flush(out);
-    const byKey = new Map<string, HitDestination[]>();
+    // The hit's destinations by partition key, in the order the keys first come (usually one or two).
+    const keys: string[] = [];
+    const destinations: HitDestination[][] = [];
     const add = (key: string, destination: HitDestination) => {
-      const list = byKey.get(key);
-      if (list) list.push(destination);
-      else byKey.set(key, [destination]);
+      const at = keys.indexOf(key);
+      if (at >= 0) {
+        destinations[at]!.push(destination);
+        return;
+      }
+      keys.push(key);
+      destinations.push([destination]);
     };
-    if (alerts) add(routingKey(hit.group, hit.rule.id), { kind: 'alert' });
+    if (alerts) add(routingKey(hit.group, hit.rule.id), ALERT_DESTINATION);
     for (const input of consumers) {
       const slot = this.#slots.slotOf(input, hit);
       if (!slot) continue;
       const { correlation, position } = input;
       add(routingKey(slot.values, correlation.id), { kind: 'correlation', correlation: correlation.id, position, values: slot.values, groupKey: slot.groupKey, key: slot.key });
     }
-    if (byKey.size === 0) return;
+    if (keys.length === 0) return;
     if (!this.#first) {
       this.#first = hit;
       this.#source = source;
       this.#text = source.text();
     }
-    for (const [key, to] of byKey) {
-      const entry: RecordedHit = { rule: hit.rule.id, g: hit.group, ...(hit.measure === undefined ? {} : { m: hit.measure }), to };
-      const list = this.#pending.get(key);
+    for (let i = 0; i < keys.length; i++) {
+      const entry: RecordedHit = hit.measure === undefined ? { rule: hit.rule.id, g: hit.group, to: destinations[i]! } : { rule: hit.rule.id, g: hit.group, m: hit.measure, to: destinations[i]! };
+      const list = this.#pending.get(keys[i]!);
       if (list) list.push(entry);
-      else this.#pending.set(key, [entry]);
+      else this.#pending.set(keys[i]!, [entry]);
     }
   }
 
@@ -83,21 +89,15 @@ export class HitRouter {
     if (!hit || !source) return;
     const text = this.#text;
     for (const [key, hits] of this.#pending) {
-      const record: HitRecord = {
-        v: 1,
-        t: hit.time,
-        f: hit.firstTime,
-        ev: source.eventKey,
-        ids: hit.eventIds,
-        n: hit.eventCount,
-        ...(source.findings === undefined ? {} : { x: source.findings }),
-        hits,
-      };
+      // JSON.stringify leaves `x` out when enrichment found nothing.
+      const record: HitRecord = { v: 1, t: hit.time, f: hit.firstTime, ev: source.eventKey, ids: hit.eventIds, n: hit.eventCount, x: source.findings, hits };
       out.push({ key, value: encodeHitRecord(record, text) });
     }
     this.#pending.clear();
   }
 }
+
+const ALERT_DESTINATION: HitDestination = Object.freeze({ kind: 'alert' });
 
 /** Whether two hits report the same events at the same time (as all single-event hits of one event do). */
 function sameEvents(a: RuleHit, b: RuleHit): boolean {

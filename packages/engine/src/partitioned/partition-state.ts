@@ -5,7 +5,7 @@ import { alertTrackerFor, strongerChange, type AlertChange, type AlertTracker } 
 import type { DetectionConfig } from '../alerts/config.ts';
 import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from '../alerts/snapshot.ts';
 import { Correlator } from '../correlation/correlator.ts';
-import type { RuleHit } from '../correlation/types.ts';
+import { LazyEventHit, type RuleHit } from '../correlation/types.ts';
 import { readPath } from '../sigma/event-context.ts';
 import type { CorrelationInput, Ruleset } from '../sigma/ruleset.ts';
 import type { SigmaRule } from '../sigma/types.ts';
@@ -74,37 +74,45 @@ export class PartitionState {
    * have (rules differ between instances): nothing changed.
    */
   apply(record: HitRecord, eventText: string, changed: Map<string, PendingAlert>, forward: OutgoingMessage[]): boolean {
-    const resolved = record.hits.map((entry) => this.#resolve(entry));
-    if (resolved.some((item) => item === undefined)) return false;
+    const resolved: Resolved[] = [];
+    for (const entry of record.hits) {
+      const item = this.#resolve(entry);
+      if (item === undefined) return false;
+      resolved.push(item);
+    }
     if (record.ev !== this.#lastEventKey) {
       this.#lastEventKey = record.ev;
       this.#serial++;
     }
     this.#advance(record.t);
-    let event: EcsEvent | undefined;
-    const parsed = () => (event ??= parsedOrEmpty(eventText));
-    for (const { rule, entry, inputs } of resolved as Resolved[]) {
-      const hit = hitOf(rule, record, entry, parsed, this.#serial);
-      entry.to.forEach((to, index) => {
-        if (this.#ruleStates?.disabled.has(to.kind === 'alert' ? entry.rule : to.correlation)) return;
+    const shown = new ShownEventReader(eventText);
+    for (const { rule, entry, inputs } of resolved) {
+      const hit = hitOf(rule, record, entry, shown, this.#serial);
+      for (let index = 0; index < entry.to.length; index++) {
+        const to = entry.to[index]!;
+        if (this.#ruleStates?.disabled.has(to.kind === 'alert' ? entry.rule : to.correlation)) continue;
         if (!this.#applied.first(record.ids[0], entry.rule, to.kind === 'alert' ? 'alert' : `${to.correlation}:${to.position}`)) {
           this.duplicates++;
-          return;
+          continue;
         }
-        if (to.kind === 'alert') return this.#suppressedNow(hit, parsed) ? this.#suppressed(hit.rule) : this.#record(hit, record, eventText, changed);
+        if (to.kind === 'alert') {
+          if (this.#suppressedNow(hit, shown)) this.#suppressed(hit.rule);
+          else this.#record(hit, record, eventText, changed);
+          continue;
+        }
         const fired = this.correlator.feed(hit, { input: inputs[index]!, values: to.values, groupKey: to.groupKey, key: to.key });
-        if (!fired) return;
+        if (!fired) continue;
         this.#router.route(fired, { text: () => eventText, findings: record.x, eventKey: record.ev }, forward);
         this.#router.flush(forward);
-      });
+      }
     }
     return true;
   }
 
   /** Whether an analyst suppressed this hit's alert: its rule, and fields of its group or the event it shows. */
-  #suppressedNow(hit: RuleHit, parsed: () => EcsEvent): boolean {
+  #suppressedNow(hit: RuleHit, shown: ShownEventReader): boolean {
     if (!this.#suppressions) return false;
-    const read = (field: string) => (Object.hasOwn(hit.group, field) ? hit.group[field] : readPath(parsed(), field.split('.')));
+    const read = (field: string) => (Object.hasOwn(hit.group, field) ? hit.group[field] : shown.read(field.split('.')));
     return this.#suppressions.suppressing(hit.rule, read) !== undefined;
   }
 
@@ -113,8 +121,16 @@ export class PartitionState {
     const rule = this.#ruleset.get(entry.rule);
     if (!rule) return undefined;
     const consumers = this.#ruleset.consumersOf(rule);
-    const inputs = entry.to.map((to) => (to.kind === 'correlation' ? consumers.find(({ correlation, position }) => correlation.id === to.correlation && position === to.position) : undefined));
-    if (entry.to.some((to, index) => to.kind === 'correlation' && !inputs[index])) return undefined;
+    const inputs: (CorrelationInput | undefined)[] = [];
+    for (const to of entry.to) {
+      if (to.kind !== 'correlation') {
+        inputs.push(undefined);
+        continue;
+      }
+      const input = consumers.find(({ correlation, position }) => correlation.id === to.correlation && position === to.position);
+      if (!input) return undefined;
+      inputs.push(input);
+    }
     return { rule, entry, inputs };
   }
 
@@ -163,20 +179,34 @@ interface Resolved {
   readonly inputs: readonly (CorrelationInput | undefined)[];
 }
 
+/** The event a record shows, parsed from its text the first time a field is read that the record does not carry. */
+class ShownEventReader {
+  readonly #text: string;
+  #event: EcsEvent | undefined;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  get event(): EcsEvent {
+    return (this.#event ??= parsedOrEmpty(this.#text));
+  }
+
+  /** One field of the event (a split path). */
+  readonly read = (path: readonly string[]): unknown => readPath(this.event, path);
+}
+
 /** A recorded hit as a rule hit: its event parsed only when something reads a field the record does not carry. */
-function hitOf(rule: SigmaRule, record: HitRecord, entry: RecordedHit, parsed: () => EcsEvent, serial: number): RuleHit {
-  return {
+function hitOf(rule: SigmaRule, record: HitRecord, entry: RecordedHit, shown: ShownEventReader, serial: number): RuleHit {
+  return new LazyEventHit(shown, {
     rule,
     time: record.t,
     firstTime: record.f,
-    get event() {
-      return parsed();
-    },
-    read: (path) => readPath(parsed(), path),
+    read: shown.read,
     eventSerial: serial,
     eventIds: record.ids,
     eventCount: record.n,
     group: entry.g,
     measure: entry.m,
-  };
+  });
 }
