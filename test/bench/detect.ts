@@ -24,7 +24,7 @@ import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
 import { partitionForKey } from '@vigil/bus';
-import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, eventTexts, loadRules, splitHitBundle, type Ruleset } from '@vigil/engine';
+import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, applyEngineHeapSettings, eventTexts, loadRules, splitHitBundle, type Ruleset } from '@vigil/engine';
 import { BatchSigner, BatchVerifier, createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from '@vigil/provenance';
 import { compressSignedBatch, type EcsEvent } from '@vigil/schema';
 import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
@@ -37,6 +37,9 @@ if (!FLAGS.every((flag) => process.execArgv.includes(flag))) {
   const child = spawnSync(process.execPath, [...FLAGS, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...VIGIL_NODE_ENV } });
   process.exit(child.status ?? 1);
 }
+
+// As `vigil engine` starts its role.
+applyEngineHeapSettings();
 
 const { values } = parseArgs({
   options: {

@@ -5,7 +5,7 @@ import { join, resolve, sep } from 'node:path';
 import { createApiServer, type ApiFleetDeps, type ApiServer, type AuditLog, type AuthRepository, type SavedSearches } from '@vigil/api';
 import type { Bus, BusProducer } from '@vigil/bus';
 import { ConfigReloader, EdgeCommandHandler, SourceAccessList, createEdge, type Edge, type VerifyIngestKey } from '@vigil/edge';
-import { FleetMonitor, Notifier, ProvenanceAlerts, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories, runRuleTests } from '@vigil/engine';
+import { FleetMonitor, Notifier, ProvenanceAlerts, applyEngineHeapSettings, createDetection, createEngine, createEnrichment, loadRules, pipelineOptions, ruleDirectories, runRuleTests } from '@vigil/engine';
 import { CertificateRenewer, CommandListener, HeartbeatPublisher, RevocationWatcher, RuleStateWatcher, SuppressionWatcher, fleetErrors, type RenewCertificate } from '@vigil/fleet';
 import { createIndexer } from '@vigil/indexer';
 import { BatchSigner, BatchVerifier, ControlVerifier, EdgeControlSigner, SequenceCounter, type EdgeIdentity } from '@vigil/provenance';
@@ -64,6 +64,7 @@ export function buildRevocationWatcher(shared: Shared, bus: Bus, caPem: string, 
 /** The engine role: batch verification and detection, plus the fleet monitor (silent edges, clock drift). */
 export async function buildEngine(shared: Shared, bus: Bus, producer: BusProducer, caPem: string, revocations: RevocationWatcher): Promise<Component> {
   const { config, metrics, logger } = shared;
+  applyEngineHeapSettings();
   const roleLogger = logger.child({ role: 'engine' });
   const stateDir = join(dataDirOf(config), 'engine');
   const isRevoked = (edgeId: string, serial: string) => revocations.isRevoked(edgeId, serial);

@@ -47,6 +47,7 @@ export { engineConfigSchema, type EngineConfig } from './config.ts';
 export { engineErrors } from './errors.ts';
 export { createEngine, type EngineDeps } from './engine.ts';
 export { eventTexts } from './event-texts.ts';
+export { applyEngineHeapSettings } from './heap-settings.ts';
 export { PartitionedDetection, type AppliedHits } from './partitioned/partitioned-detection.ts';
 export { splitHitBundle, type HitLines } from './partitioned/hit-record.ts';
 export type { AlertSuppressions, ChangedAlert } from './partitioned/partition-state.ts';

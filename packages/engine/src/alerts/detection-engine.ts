@@ -295,7 +295,7 @@ export class DetectionEngine {
       // Enriched here, where the event is at hand: the alert, or the correlation it may complete, shows it.
       findings: this.#ctx.enriched() as EnrichmentFindings | undefined,
       eventKey: `${this.#instance}:${serial}`,
-      text: () => (shown ??= this.#shown.text(this.#json)),
+      text: () => (shown ??= flatText(this.#shown.text(this.#json))),
     };
     this.#source = { serial, source };
     return source;
@@ -347,6 +347,19 @@ export class DetectionEngine {
     }
   }
 }
+
+/**
+ * `text` as one flat string. The shown text is joined from slices of the event's text, and V8
+ * keeps a slice's whole parent alive: the record carrying it would hold the event's kilobyte of
+ * JSON until the batch's hits are sent, long enough for the young generation's collections to
+ * copy it and promote it. Running a regular expression over a string flattens it in place.
+ */
+function flatText(text: string): string {
+  NEWLINE.test(text);
+  return text;
+}
+
+const NEWLINE = /\n/;
 
 /** How many source events one event stands for: syslog's "message repeated N times" and edge aggregation fold repeats. */
 function aggregatedCount(count: unknown): number {
