@@ -39,7 +39,7 @@ export const DETECT_TARGET = 100_000;
 export const DETECT_HEADING = '## Detection:';
 
 /** The "Detection" section of docs/benchmarks.md. */
-export function renderDetectSection(outcome: Outcome<DetectFigures>, kafka: Outcome<EngineKafkaFigures>): string[] {
+export function renderDetectSection(outcome: Outcome<DetectFigures>, kafka: Outcome<EngineKafkaFigures>, notes?: string): string[] {
   const heading = `${DETECT_HEADING} the engine's per-event path on one core`;
   if (!outcome.ok) return [heading, '', `Not run: ${outcome.reason}.`, ''];
   const { result, memoryNs } = outcome;
@@ -76,6 +76,7 @@ export function renderDetectSection(outcome: Outcome<DetectFigures>, kafka: Outc
     '',
     `Groups expired: ${memory.groupsExpired.toLocaleString('en-US')}; evicted at the per-rule cap: ${memory.groupsEvicted.toLocaleString('en-US')}.`,
     '',
+    ...(notes ? [notes.trim(), ''] : []),
     'Run it again with `node test/bench/run.ts --only detect` (or `node test/bench/detect.ts` for the figures alone).',
     '',
   ];

@@ -28,8 +28,9 @@
  *   memory probe (`MemoryProbe`), and the report lists it next to each run's figure, so that
  *   every figure says which phase it was taken in.
  * - With --only, the other sections of docs/benchmarks.md are kept as they are.
- * - test/bench/edge-notes.md, when present, is copied under the edge figures: the hand-written
- *   reading of the latest profiles (what limits the figures and what to change).
+ * - test/bench/edge-notes.md and test/bench/detect-notes.md, when present, are copied under the
+ *   edge and detection figures: the hand-written reading of the latest profiles (what limits the
+ *   figures and what to change).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +48,7 @@ const DOC = join(REPO_ROOT, 'docs/benchmarks.md');
 // Hand-written analysis of the edge figures (profiles, causes), kept next to the code and dated.
 const EDGE_NOTES = join(REPO_ROOT, 'test/bench/edge-notes.md');
 const SEARCH_NOTES = join(REPO_ROOT, 'test/bench/search-notes.md');
+const DETECT_NOTES = join(REPO_ROOT, 'test/bench/detect-notes.md');
 const EDGE_HEADING = '## Edge:';
 const LATENCY_HEADING = '## End-to-end latency';
 const SOAK_DEFAULT_SECONDS = 60;
@@ -198,7 +200,13 @@ const machine = describeMachine();
 console.log(`machine: ${machine}`);
 const runs = (section: Section) => only === undefined || only === section;
 const edge = runs('edge') ? renderEdgeSection(await edgeCases(), existsSync(EDGE_NOTES) ? readFileSync(EDGE_NOTES, 'utf8') : undefined) : existingSection(EDGE_HEADING);
-const detect = runs('detect') ? renderDetectSection(await runCase<DetectFigures>('detect.ts', []), await runCase<EngineKafkaFigures>('engine-kafka.ts', [])) : existingSection(DETECT_HEADING);
+const detect = runs('detect')
+  ? renderDetectSection(
+      await runCase<DetectFigures>('detect.ts', []),
+      await runCase<EngineKafkaFigures>('engine-kafka.ts', []),
+      existsSync(DETECT_NOTES) ? readFileSync(DETECT_NOTES, 'utf8') : undefined,
+    )
+  : existingSection(DETECT_HEADING);
 const search = runs('search')
   ? renderSearchSection(
       await runCase<SearchFigures>('search.ts', []),
