@@ -107,11 +107,10 @@ function mixEvents() {
  * look far larger to the garbage collector than an engine's is.
  */
 function mixTexts(mix: ReturnType<typeof mixEvents>): string[] {
-  const decoder = new TextDecoder();
   return mix.batches.flatMap((bytes) => {
     const verified = mix.verifier.verify(bytes);
     if (!verified.ok) throw new Error(`a bench batch did not verify: ${verified.error.message}`);
-    return verified.batch.events.map((event) => decoder.decode(event));
+    return [...eventTexts(verified.batch.events)];
   });
 }
 
