@@ -148,8 +148,15 @@ describe('the web app on vigil start', () => {
 
     // Filters: mine, seen in the last hour, and someone else's (none).
     await page.getByTestId('detail-close').click();
-    await page.getByTestId('alert-filter-mine').click();
-    await page.getByTestId('alert-filter-seen').selectOption({ label: 'last hour' });
+    // Both in one task, before the first click's `hashchange` renders: the second must not undo the first.
+    await page.evaluate(`{
+      document.querySelector('[data-testid="alert-filter-mine"]').click();
+      const seen = document.querySelector('[data-testid="alert-filter-seen"]');
+      seen.value = '60';
+      seen.dispatchEvent(new Event('change', { bubbles: true }));
+    }`);
+    await expect.poll(() => page.getByTestId('alert-filter-seen').inputValue()).toBe('60');
+    expect(new URL(page.url()).hash).toMatch(/assignee=alice.*seen=60/);
     await expect.poll(() => page.getByTestId('alert-row').count()).toBe(1);
     expect(await page.getByTestId('alert-row').textContent()).toContain(`SSH brute force from ${ATTACKER}`);
     await page.getByTestId('alert-filter-assignee').fill('nobody');

@@ -10,16 +10,17 @@ export interface Route {
   readonly params: URLSearchParams;
 }
 
-function current(): Route {
+/** The route the address bar holds now: ahead of the rendered one until its `hashchange` has been handled. */
+export function currentRoute(): Route {
   const hash = window.location.hash.replace(/^#\/?/, '');
   const [path = '', search = ''] = hash.split('?', 2);
   return { segments: path.split('/').filter((part) => part !== '').map(decodeURIComponent), params: new URLSearchParams(search) };
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(current);
+  const [route, setRoute] = useState(currentRoute);
   useEffect(() => {
-    const changed = () => setRoute(current());
+    const changed = () => setRoute(currentRoute());
     window.addEventListener('hashchange', changed);
     return () => window.removeEventListener('hashchange', changed);
   }, []);

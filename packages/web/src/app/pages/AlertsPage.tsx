@@ -5,7 +5,7 @@ import { useLiveAlerts } from '../live.ts';
 import { ErrorLine } from '../components/ErrorLine.tsx';
 import { formatTime, plural, term } from '../format.ts';
 import { canTriage, NO_TRIAGE } from '../roles.ts';
-import { href, navigate } from '../router.ts';
+import { currentRoute, href, navigate } from '../router.ts';
 import { SEVERITIES, STATUSES, type Alert, type AlertPage, type WhoAmI } from '../types.ts';
 import { AlertDetail } from '../components/AlertDetail.tsx';
 import { CloseMenu } from '../components/CloseMenu.tsx';
@@ -41,17 +41,7 @@ function sorted(alerts: readonly Alert[], key: SortKey): Alert[] {
  * seconds; the selected alert's detail beside it.
  */
 export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId: string | undefined; params: URLSearchParams }) {
-  const filters = useMemo(
-    () => ({
-      status: params.get('status') ?? '',
-      severity: params.get('severity') ?? '',
-      rule: params.get('rule') ?? '',
-      q: params.get('q') ?? '',
-      assignee: params.get('assignee') ?? '',
-      seen: params.get('seen') ?? '',
-    }),
-    [params],
-  );
+  const filters = useMemo(() => filtersOf(params), [params]);
   const action = useAction();
   const [sortKey, setSortKey] = useState<SortKey>('last_seen');
   const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
@@ -77,7 +67,7 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
 
   const alerts = useMemo(() => sorted(page?.alerts ?? [], sortKey), [page, sortKey]);
 
-  const setFilter = (name: string, value: string) => navigate(href('alerts', ...(selectedId ? [selectedId] : []), { ...filters, [name]: value }));
+  const setFilter = (name: string, value: string) => showAlerts(queueInAddressBar().selectedId, { [name]: value });
 
   const { run } = action;
   const change = useCallback(
@@ -98,7 +88,7 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
     const focused = alerts[focus];
     if (event.key === 'j') setFocus(Math.min(focus + 1, alerts.length - 1));
     else if (event.key === 'k') setFocus(Math.max(focus - 1, 0));
-    else if ((event.key === 'o' || event.key === 'Enter') && focused) navigate(href('alerts', focused.id, filters));
+    else if ((event.key === 'o' || event.key === 'Enter') && focused) showAlerts(focused.id);
     else if (event.key === 'x' && focused) setChecked(toggled(checked, focused.id));
     else if (event.key === 'a' && triage && focused) void change(checked.size > 0 ? [...checked] : [focused.id], { status: 'acknowledged' });
     else return;
@@ -223,7 +213,7 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
               const info = alert.vigil.alert;
               const classes = ['clickable', alert.id === selectedId ? 'selected' : '', index === focus ? 'focused' : ''].filter(Boolean).join(' ');
               return (
-                <tr key={alert.id} className={classes} data-testid="alert-row" data-alert-id={alert.id} onClick={() => navigate(href('alerts', alert.id, filters))}>
+                <tr key={alert.id} className={classes} data-testid="alert-row" data-alert-id={alert.id} onClick={() => showAlerts(alert.id)}>
                   <td onClick={(event) => event.stopPropagation()}>
                     <input type="checkbox" aria-label={`Select ${alert.rule.name}`} checked={checked.has(alert.id)} onChange={() => setChecked(toggled(checked, alert.id))} data-testid="alert-check" />
                   </td>
@@ -266,7 +256,7 @@ export function AlertsPage({ me, selectedId, params }: { me: WhoAmI; selectedId:
       {selectedId && <AlertDetail id={selectedId} me={me} version={version} onChanged={() => {
             reload();
             setVersion((value) => value + 1);
-          }} onClose={() => navigate(href('alerts', filters))} />}
+          }} onClose={() => showAlerts(undefined)} />}
     </div>
   );
 }
@@ -281,6 +271,33 @@ const SEEN_WITHIN: readonly (readonly [string, string])[] = [
 ];
 
 /** The alert query the filters make: the analyst's own query, and the assignee and last-seen filters as clauses of it. */
+/**
+ * Opens the queue with an alert's detail (or none), keeping the filters and changing `changes`.
+ * Built from the address bar, not from what is rendered: a click made before the last one's
+ * `hashchange` has rendered must not undo it (a filter, a closed detail).
+ */
+function showAlerts(selectedId: string | undefined, changes: Readonly<Record<string, string>> = {}): void {
+  navigate(href('alerts', ...(selectedId === undefined ? [] : [selectedId]), { ...queueInAddressBar().filters, ...changes }));
+}
+
+/** The queue the address bar holds: its filters and the alert whose detail is open; none if it is on another page. */
+function queueInAddressBar(): { filters: Partial<Record<string, string>>; selectedId: string | undefined } {
+  const { segments, params } = currentRoute();
+  return segments[0] === 'alerts' ? { filters: filtersOf(params), selectedId: segments[1] } : { filters: {}, selectedId: undefined };
+}
+
+/** The queue's filters as the URL holds them. */
+function filtersOf(params: URLSearchParams) {
+  return {
+    status: params.get('status') ?? '',
+    severity: params.get('severity') ?? '',
+    rule: params.get('rule') ?? '',
+    q: params.get('q') ?? '',
+    assignee: params.get('assignee') ?? '',
+    seen: params.get('seen') ?? '',
+  };
+}
+
 function alertQuery(filters: { q: string; assignee: string; seen: string }, nowMs: number): string {
   const clauses: string[] = [];
   if (filters.q.trim() !== '') clauses.push(`(${filters.q})`);
