@@ -6,6 +6,7 @@ import { eventTimeOf } from '../correlation/event-time.ts';
 import { LazyEventHit, type RuleHit } from '../correlation/types.ts';
 import { NotAnEventError, scalarText, type EventContext } from '../sigma/event-context.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
+import { flatText, ownedText } from '../sigma/string-ownership.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
 import { alertDocument, type AlertState } from './alert-document.ts';
@@ -226,7 +227,7 @@ export class DetectionEngine {
         firstTime: time,
         read: this.#read,
         eventSerial: this.#serial,
-        eventIds: typeof id === 'string' && id !== '' ? [id] : [],
+        eventIds: typeof id === 'string' && id !== '' ? [ownedText(id)] : [],
         eventCount: aggregatedCount(ctx.read(AGGREGATION_COUNT)),
         group: this.#groupOf(rule),
         measure: undefined,
@@ -334,7 +335,7 @@ export class DetectionEngine {
     for (let i = 0; i < paths.length; i++) {
       const raw = this.#ctx.read(paths[i]!);
       const value = Array.isArray(raw) ? raw.map(scalarText).filter((part) => part !== undefined).join(',') : scalarText(raw);
-      if (value !== undefined && value !== '') group[rule.groupBy[i]!] = value;
+      if (value !== undefined && value !== '') group[rule.groupBy[i]!] = ownedText(value);
     }
     return group;
   }
@@ -347,19 +348,6 @@ export class DetectionEngine {
     }
   }
 }
-
-/**
- * `text` as one flat string. The shown text is joined from slices of the event's text, and V8
- * keeps a slice's whole parent alive: the record carrying it would hold the event's kilobyte of
- * JSON until the batch's hits are sent, long enough for the young generation's collections to
- * copy it and promote it. Running a regular expression over a string flattens it in place.
- */
-function flatText(text: string): string {
-  NEWLINE.test(text);
-  return text;
-}
-
-const NEWLINE = /\n/;
 
 /** How many source events one event stands for: syslog's "message repeated N times" and edge aggregation fold repeats. */
 function aggregatedCount(count: unknown): number {

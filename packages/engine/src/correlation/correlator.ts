@@ -1,5 +1,6 @@
 import { MAX_ALERT_EVENT_IDS } from '@vigil/schema';
 import { scalarText } from '../sigma/event-context.ts';
+import { ownedText } from '../sigma/string-ownership.ts';
 import type { CorrelationInput, Ruleset } from '../sigma/ruleset.ts';
 import type { ConditionTerm, CorrelationRule } from '../sigma/types.ts';
 import { correlationFieldPath } from './field-path.ts';
@@ -356,7 +357,10 @@ function groupValues(paths: readonly FieldPath[], names: readonly string[], hit:
   return values;
 }
 
-/** A field of a hit as text: the inner correlation's group value when it has one, else the event's field. */
+/**
+ * A field of a hit as text: the inner correlation's group value when it has one, else the
+ * event's field, as a string of its own (correlation state keeps it; the event's text must not stay with it).
+ */
 function fieldText(hit: RuleHit, path: FieldPath, name: string): string | undefined {
   const fromGroup = Object.hasOwn(hit.group, name) ? hit.group[name] : Object.hasOwn(hit.group, path.dotted) ? hit.group[path.dotted] : undefined;
   if (fromGroup !== undefined) return fromGroup;
@@ -365,5 +369,6 @@ function fieldText(hit: RuleHit, path: FieldPath, name: string): string | undefi
     const parts = raw.map(scalarText).filter((part): part is string => part !== undefined);
     return parts.length === 0 ? undefined : parts.join(',');
   }
-  return scalarText(raw);
+  const text = scalarText(raw);
+  return text === undefined ? undefined : ownedText(text);
 }
