@@ -21,6 +21,9 @@
  *   node test/bench/detect.ts [--events 200000] [--rounds 5] [--subset 100] [--distinct 1000000] [--step-ms 10]
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
 import { partitionForKey } from '@vigil/bus';
@@ -28,6 +31,7 @@ import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, applyEngineHe
 import { BatchSigner, BatchVerifier, createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from '@vigil/provenance';
 import { compressSignedBatch, type EcsEvent } from '@vigil/schema';
 import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
+import { startEnrichment, writeEnrichmentData } from './enrichment-data.ts';
 import { generateMix } from './lines.ts';
 import { describeMachine, median } from './machine.ts';
 
@@ -94,19 +98,29 @@ function measure(run: () => number): { perCpuSecond: number; rounds: number[]; a
 }
 
 /** The realistic mix as the edge normalizes it, signed in batches. */
-function mixEvents() {
+async function mixEvents() {
   const parsers = new ParserRegistry();
   const receivedAt = '2026-11-25T10:00:00.000Z';
   const nowMs = Date.parse(receivedAt);
-  return signedBatches(generateMix(EVENTS, MIX_SEED).map((entry) => normalizeSyslog(entry.line, receivedAt, 'syslog_tcp', parsers, nowMs).event));
+  const events = generateMix(EVENTS, MIX_SEED).map((entry) => normalizeSyslog(entry.line, receivedAt, 'syslog_tcp', parsers, nowMs).event);
+  // Enriched as a deployment's engine enriches them (GeoIP, threat intel, assets: `enrichment-data.ts`).
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-bench-enrichment-'));
+  const enrichment = await startEnrichment(await writeEnrichmentData(dataDir, events));
+  const stop = async () => {
+    await enrichment.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { ...signedBatches(events), enricher: enrichment.enricher, stop };
 }
+
+type Mix = Awaited<ReturnType<typeof mixEvents>>;
 
 /**
  * The mix's texts as the verifier hands them over, for the cases without the verify step. Made
  * just before those cases: held during the others, their ~200 MB would make the engine's heap
  * look far larger to the garbage collector than an engine's is.
  */
-function mixTexts(mix: ReturnType<typeof mixEvents>): string[] {
+function mixTexts(mix: Mix): string[] {
   return mix.batches.flatMap((bytes) => {
     const verified = mix.verifier.verify(bytes);
     if (!verified.ok) throw new Error(`a bench batch did not verify: ${verified.error.message}`);
@@ -144,9 +158,9 @@ function detect(engine: PartitionedDetection, texts: Iterable<string>): number {
   return alerts;
 }
 
-function throughput(ruleset: Ruleset, mix: ReturnType<typeof mixEvents>) {
+function throughput(ruleset: Ruleset, mix: Mix) {
   const pipeline = measure(() => {
-    const engine = new PartitionedDetection(ruleset);
+    const engine = new PartitionedDetection(ruleset, { enricher: mix.enricher });
     let alerts = 0;
     for (const bytes of mix.batches) {
       const verified = mix.verifier.verify(bytes);
@@ -157,7 +171,7 @@ function throughput(ruleset: Ruleset, mix: ReturnType<typeof mixEvents>) {
   });
   const texts = mixTexts(mix);
   const detectOnly = measure(() => {
-    const engine = new PartitionedDetection(ruleset);
+    const engine = new PartitionedDetection(ruleset, { enricher: mix.enricher });
     let alerts = 0;
     for (let first = 0; first < texts.length; first += BATCH_EVENTS) alerts += detect(engine, texts.slice(first, first + BATCH_EVENTS));
     return alerts;
@@ -165,7 +179,7 @@ function throughput(ruleset: Ruleset, mix: ReturnType<typeof mixEvents>) {
   texts.length = 0;
   // The detection library in one stage (as backtests and `vigil rules test` run it): no hits routed.
   const singleStage = measure(() => {
-    const engine = new DetectionEngine(ruleset);
+    const engine = new DetectionEngine(ruleset, { enricher: mix.enricher });
     let alerts = 0;
     for (const bytes of mix.batches) {
       const verified = mix.verifier.verify(bytes);
@@ -229,7 +243,11 @@ function mb(bytes: number): number {
 const pack = await loadRules(BUILTIN_RULES_DIR);
 console.log(`machine: ${describeMachine()}`);
 // The mix is made and dropped inside, so the correlation-state figures below see only the engine's heap.
-const runs = ((mix) => [throughput(firstRules(pack, SUBSET), mix), throughput(pack, mix)])(mixEvents());
+const runs = await (async (mix) => {
+  const measured = [throughput(firstRules(pack, SUBSET), mix), throughput(pack, mix)];
+  await mix.stop();
+  return measured;
+})(await mixEvents());
 for (const run of runs) {
   console.log(`${run.rules.total} rules (${run.rules.detections} single-event, ${run.rules.correlations} correlations):`);
   console.log(`  verify → detect: ${run.pipeline.perCpuSecond} events per CPU-second (rounds ${run.pipeline.rounds.join(', ')})`);

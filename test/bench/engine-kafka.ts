@@ -25,6 +25,7 @@ import { TOPIC_SPECS } from '../../packages/cli/src/topics.ts';
 import { startDedicatedKafka, type DedicatedKafka } from '../distributed/cluster.ts';
 import { REPO_ROOT, freePort } from '../e2e/harness.ts';
 import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
+import { writeEnrichmentData } from './enrichment-data.ts';
 import { generateMix } from './lines.ts';
 import { describeMachine } from './machine.ts';
 import { sampleProcess } from './proc.ts';
@@ -97,7 +98,10 @@ try {
 
   const opsPort = await freePort('tcp');
   const configPath = join(dir, 'config.json');
-  writeFileSync(configPath, JSON.stringify({ dataDir: join(dir, 'data'), caCertificatePath: caPath, bus: { kind: 'kafka', kafka: { brokers: brokers.split(',') } }, engine: { ops: { host: '127.0.0.1', port: opsPort } } }));
+  // Enrichment as a deployment configures it (GeoIP, threat intel, assets of the mix's hosts: `enrichment-data.ts`).
+  const parsers = new ParserRegistry();
+  const enrichment = await writeEnrichmentData(dir, generateMix(EVENTS, MIX_SEED).map((entry) => normalizeSyslog(entry.line, new Date().toISOString(), 'syslog_tcp', parsers, Date.now()).event));
+  writeFileSync(configPath, JSON.stringify({ dataDir: join(dir, 'data'), caCertificatePath: caPath, bus: { kind: 'kafka', kafka: { brokers: brokers.split(',') } }, engine: { ops: { host: '127.0.0.1', port: opsPort }, enrichment } }));
   const env: NodeJS.ProcessEnv = { ...process.env, ...VIGIL_NODE_ENV, VIGIL_CONFIG: configPath, VIGIL_LOG_LEVEL: 'warn', VIGIL_KAFKA_BROKERS: '', VIGIL_OPENSEARCH_URL: '' };
   const child = (engineProcess = spawn(process.execPath, [...VIGIL_NODE_FLAGS, ...(values['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${values['cpu-prof']}`] : []), join(REPO_ROOT, 'packages/cli/src/main.ts'), 'engine'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   let output = '';

@@ -293,9 +293,14 @@ export class DetectionEngine {
     if (this.#source?.serial === serial) return this.#source.source;
     let shown: string | undefined;
     const source: HitSource = {
-      // Enriched here, where the event is at hand: the alert, or the correlation it may complete, shows it.
-      findings: this.#ctx.enriched() as EnrichmentFindings | undefined,
       eventKey: `${this.#instance}:${serial}`,
+      // Enriched here, where the event is at hand, when the router needs it (for an alert): the text shows it after.
+      enrichment: (run) => {
+        if (!run) return this.#ctx.enrichedSoFar() as EnrichmentFindings | undefined;
+        const findings = this.#ctx.enriched() as EnrichmentFindings | undefined;
+        if (findings !== undefined) shown = undefined;
+        return findings;
+      },
       text: () => (shown ??= flatText(this.#shown.text(this.#json))),
     };
     this.#source = { serial, source };

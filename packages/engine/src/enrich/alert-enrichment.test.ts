@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,17 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DetectionEngine } from '../alerts/detection-engine.ts';
 import { Notifier } from '../notify/notifier.ts';
 import { parseRuleSources } from '../sigma/loader.ts';
-import { AssetInventory } from './assets/asset-inventory.ts';
-import { EventEnricher } from './event-enricher.ts';
-import { GeoipEnricher } from './geoip/geoip-enricher.ts';
-import { writeMmdbFile } from './geoip/mmdb-writer.ts';
-import { ASN_RECORDS, CITY_RECORDS } from './geoip/testdata/geolite2-records.ts';
-import { IndicatorStore } from './intel/indicator-store.ts';
-import { IntelFeeds } from './intel/intel-feeds.ts';
-import { IntelMatcher } from './intel/intel-matcher.ts';
-import { intelConfigSchema } from './intel/config.ts';
-import { geoipConfigSchema } from './geoip/config.ts';
-import { assetConfigSchema } from './assets/config.ts';
+import { startTestEnrichment, stixBundleOf } from './test-enrichment.ts';
 import { FAILED_SSH_LOGIN_RULE } from '../sigma/test-rules.ts';
 
 const RULES = `${FAILED_SSH_LOGIN_RULE}
@@ -31,25 +21,6 @@ tags: [attack.credential_access, attack.t1110]
 level: high
 correlation: {type: event_count, rules: [failed_login], group-by: [source.ip], timespan: 1m, condition: {gte: 3}}
 `;
-
-const STIX_BUNDLE = {
-  type: 'bundle',
-  id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d',
-  objects: [
-    {
-      type: 'indicator',
-      spec_version: '2.1',
-      id: 'indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f',
-      created: '2026-11-01T00:00:00.000Z',
-      modified: '2026-11-01T00:00:00.000Z',
-      name: 'SSH scanner seen by the honeypot fleet',
-      pattern: "[ipv4-addr:value = '203.0.113.7']",
-      pattern_type: 'stix',
-      valid_from: '2026-11-01T00:00:00Z',
-      confidence: 85,
-    },
-  ],
-};
 
 const ASSETS = 'host,name,owner,criticality\nweb-1,Public web frontend,web-team@example.com,critical\n';
 
@@ -102,29 +73,14 @@ describe('alert enrichment and notification', () => {
   it('puts GeoIP, threat intel and the asset on the alert, raises its risk score, and sends a signed webhook', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'vigil-enrich-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const city = join(dir, 'city.mmdb');
-    const asn = join(dir, 'asn.mmdb');
-    writeMmdbFile(city, CITY_RECORDS, { databaseType: 'GeoLite2-City' });
-    writeMmdbFile(asn, ASN_RECORDS, { databaseType: 'GeoLite2-ASN' });
-    await writeFile(join(dir, 'bundle.json'), JSON.stringify(STIX_BUNDLE));
-    await writeFile(join(dir, 'assets.csv'), ASSETS);
-
-    const logger = silentLogger();
-    const geoipConfig = geoipConfigSchema.parse({ cityDatabase: city, asnDatabase: asn });
-    const geoip = new GeoipEnricher(geoipConfig, { logger });
-    const intelConfig = intelConfigSchema.parse({ feeds: [{ name: 'honeypots', kind: 'stix', path: join(dir, 'bundle.json') }] });
-    const store = new IndicatorStore({ maxIndicatorsPerFeed: intelConfig.maxIndicatorsPerFeed });
-    const feeds = new IntelFeeds(intelConfig, { store, logger });
-    const assets = new AssetInventory(assetConfigSchema.parse({ path: join(dir, 'assets.csv') }), { logger });
+    const { enricher, stop } = await startTestEnrichment(dir, { stix: stixBundleOf('203.0.113.7', 85), assetsCsv: ASSETS });
+    cleanups.push(stop);
     const receiver = await webhookReceiver('s3cret-shared-with-the-receiver');
-    const notifier = new Notifier({ channels: [{ name: 'soc', kind: 'webhook', url: receiver.url, secret: 's3cret-shared-with-the-receiver' }] }, { logger });
-    for (const component of [geoip, feeds, assets, notifier]) {
-      await component.start();
-      cleanups.push(() => component.stop());
-    }
+    const notifier = new Notifier({ channels: [{ name: 'soc', kind: 'webhook', url: receiver.url, secret: 's3cret-shared-with-the-receiver' }] }, { logger: silentLogger() });
+    await notifier.start();
+    cleanups.push(() => notifier.stop());
 
     const { ruleset } = parseRuleSources([{ file: 'rules.yml', text: RULES }]);
-    const enricher = new EventEnricher({ geoip: { enricher: geoip, fields: geoipConfig.fields }, intel: new IntelMatcher(store), assets });
     const engine = new DetectionEngine(ruleset, { enricher, onAlert: (alert, change) => notifier.notify(alert, change) });
     const plain = new DetectionEngine(ruleset);
     const events = [failure(0, 'e1'), failure(10, 'e2'), failure(20, 'e3')];

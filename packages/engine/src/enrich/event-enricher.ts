@@ -21,8 +21,9 @@ export interface EnrichmentSources {
 /**
  * Enriches an event in place: `<x>.geo`/`<x>.as` from the GeoIP databases, `threat.enrichments`
  * from the threat-intel indicators it matches; and finds its asset. The engine runs it for
- * every event that raises an alert, and before matching for events a rule reads an enriched
- * field of (see `writes`).
+ * every event that raises an alert, for the event that completes a correlation (where the
+ * correlation fires, on the fields its hits carry), and before matching for events a rule reads
+ * an enriched field of (see `writes`).
  */
 export class EventEnricher {
   /** The field paths enrichment sets (prefixes): a rule reading one of them needs the event enriched first. */

@@ -18,7 +18,10 @@ export interface HitRecord {
   readonly ev: string;
   readonly ids: readonly string[];
   readonly n: number;
-  /** What enrichment found on the event. */
+  /**
+   * What enrichment found on the event; absent when it was not enriched where it was matched
+   * (its hits only feed correlations: the engine owning one enriches the shown event when it fires).
+   */
   readonly x?: EnrichmentFindings;
   readonly hits: readonly RecordedHit[];
 }

@@ -7,10 +7,13 @@ import { encodeHitRecord, type HitDestination, type HitRecord, type RecordedHit 
 
 /** The event a hit is about, as the router needs it. */
 export interface HitSource {
-  /** The event as hits carry it: its shown fields (`ShownEvent`), enriched when enrichment ran on it. Read while the event is at hand. */
+  /** The event as hits carry it: its shown fields (`ShownEvent`), enriched once `enrich` ran. Read while the event is at hand. */
   text(): string;
-  /** What enrichment found on it, if it ran. */
-  readonly findings: EnrichmentFindings | undefined;
+  /**
+   * What enrichment found on the event: with `run`, enriching it first (once) when it was not;
+   * without, only if it ran already. Undefined when the engine has no enrichment.
+   */
+  enrichment(run: boolean): EnrichmentFindings | undefined;
   /** Tells events apart across the records of one engine process. */
   readonly eventKey: string;
 }
@@ -34,6 +37,8 @@ export class HitRouter {
   #source: HitSource | undefined;
   /** The collected event's shown text, taken while its event is at hand. */
   #text = '';
+  /** What enrichment found on the collected event; undefined while it is not enriched. */
+  #findings: EnrichmentFindings | undefined;
 
   constructor(ruleset: Ruleset, slots: Correlator) {
     this.#ruleset = ruleset;
@@ -67,9 +72,14 @@ export class HitRouter {
       add(routingKey(slot.values, correlation.id), { kind: 'correlation', correlation: correlation.id, position, values: slot.values, groupKey: slot.groupKey, key: slot.key });
     }
     if (keys.length === 0) return;
+    // Enriched only for an alert: an event whose hits feed correlations is enriched where one fires (most never do).
     if (!this.#first) {
       this.#first = hit;
       this.#source = source;
+      this.#findings = source.enrichment(alerts);
+      this.#text = source.text();
+    } else if (alerts && this.#findings === undefined) {
+      this.#findings = source.enrichment(true);
       this.#text = source.text();
     }
     for (let i = 0; i < keys.length; i++) {
@@ -88,9 +98,11 @@ export class HitRouter {
     this.#source = undefined;
     if (!hit || !source) return;
     const text = this.#text;
+    const findings = this.#findings;
+    this.#findings = undefined;
     for (const [key, hits] of this.#pending) {
-      // JSON.stringify leaves `x` out when enrichment found nothing.
-      const record: HitRecord = { v: 1, t: hit.time, f: hit.firstTime, ev: source.eventKey, ids: hit.eventIds, n: hit.eventCount, x: source.findings, hits };
+      // JSON.stringify leaves `x` out when the event was not enriched (an enriched one has `{}` at least).
+      const record: HitRecord = { v: 1, t: hit.time, f: hit.firstTime, ev: source.eventKey, ids: hit.eventIds, n: hit.eventCount, x: findings, hits };
       out.push({ key, value: encodeHitRecord(record, text) });
     }
     this.#pending.clear();

@@ -12,7 +12,8 @@ import type { SigmaRule } from '../sigma/types.ts';
 import { parsedOrEmpty } from '../sigma/parsed-event.ts';
 import { RecentHits } from './recent-hits.ts';
 import type { HitRecord, RecordedHit } from './hit-record.ts';
-import type { HitRouter } from './hit-router.ts';
+import type { HitRouter, HitSource } from './hit-router.ts';
+import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
 import type { RuleStates } from '../alerts/detection-engine.ts';
 
 /** Analysts' alert suppressions in force (the engine role follows them from the bus). */
@@ -49,6 +50,8 @@ export class PartitionState {
   /** Rules turned off: a hit raises no alert of a disabled rule and feeds no disabled correlation. */
   readonly #ruleStates: RuleStates | undefined;
   readonly #suppressed: (rule: SigmaRule) => void;
+  /** Enriches the event that completes a correlation when it comes unenriched. */
+  readonly #enricher: EventEnricher | undefined;
 
   constructor(
     ruleset: Ruleset,
@@ -57,7 +60,9 @@ export class PartitionState {
     router: HitRouter,
     suppressions?: { list: AlertSuppressions; suppressed: (rule: SigmaRule) => void },
     ruleStates?: RuleStates,
+    enricher?: EventEnricher,
   ) {
+    this.#enricher = enricher;
     this.#ruleset = ruleset;
     this.#router = router;
     this.#ruleStates = ruleStates;
@@ -102,11 +107,34 @@ export class PartitionState {
         }
         const fired = this.correlator.feed(hit, { input: inputs[index]!, values: to.values, groupKey: to.groupKey, key: to.key });
         if (!fired) continue;
-        this.#router.route(fired, { text: () => eventText, findings: record.x, eventKey: record.ev }, forward);
+        this.#router.route(fired, this.#firingSource(record, eventText), forward);
         this.#router.flush(forward);
       }
     }
     return true;
+  }
+
+  /**
+   * The event that completed a correlation, as its hit is routed on: enriched here, from what the
+   * record shows, when it was not where it was matched (its hits only fed correlations).
+   */
+  #firingSource(record: HitRecord, eventText: string): HitSource {
+    const enricher = this.#enricher;
+    if (record.x !== undefined || !enricher?.active) return { text: () => eventText, enrichment: () => record.x, eventKey: record.ev };
+    let text = eventText;
+    let findings: EnrichmentFindings | undefined;
+    return {
+      eventKey: record.ev,
+      text: () => text,
+      enrichment: (run) => {
+        if (run && findings === undefined) {
+          const event = parsedOrEmpty(eventText);
+          findings = enricher.enrich(event);
+          text = JSON.stringify(event);
+        }
+        return findings;
+      },
+    };
   }
 
   /** Whether an analyst suppressed this hit's alert: its rule, and fields of its group or the event it shows. */

@@ -1,10 +1,15 @@
 import { partitionForKey, type OutgoingMessage } from '@vigil/bus';
 import type { Alert } from '@vigil/schema';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { DetectionEngine, type RuleStates } from '../alerts/detection-engine.ts';
 import { BUILTIN_RULES_DIR } from '../detection-setup.ts';
 import { loadRules } from '../sigma/loader.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
+import type { EventEnricher } from '../enrich/event-enricher.ts';
+import { startTestEnrichment, stixBundleOf } from '../enrich/test-enrichment.ts';
 import { splitHitBundle } from './hit-record.ts';
 import { PartitionedDetection } from './partitioned-detection.ts';
 import { HOSTS, T0, alertSummary as summary, sshdAttackTraffic as traffic } from './test-fixtures.ts';
@@ -16,8 +21,14 @@ const CREATED_AT = Date.parse('2026-11-24T12:00:00Z');
  * given (stage one) and owns some partitions of the hits topic (stage two). Rounds of small
  * batches run until no hit is left in flight; returns every alert's last document.
  */
-function run(ruleset: Ruleset, instances: { hosts: number[]; partitions: number[] }[], batchSize: number, restartAt?: number, ruleStates?: RuleStates): Map<string, Alert> {
-  const engines = instances.map(() => new PartitionedDetection(ruleset, { clock: () => CREATED_AT, ...(ruleStates && { ruleStates }) }));
+function run(
+  ruleset: Ruleset,
+  instances: { hosts: number[]; partitions: number[] }[],
+  batchSize: number,
+  restartAt?: number,
+  options: { ruleStates?: RuleStates; enricher?: EventEnricher } = {},
+): Map<string, Alert> {
+  const engines = instances.map(() => new PartitionedDetection(ruleset, { clock: () => CREATED_AT, ...options }));
   const queues: string[][] = Array.from({ length: HIT_PARTITIONS }, () => []);
   const publish = (messages: OutgoingMessage[]) => {
     for (const message of messages) queues[partitionForKey(Buffer.from(message.key as string), HIT_PARTITIONS)]!.push(message.value as string);
@@ -95,6 +106,40 @@ describe('partitioned detection', () => {
     }
   });
 
+  it("enriches an event where it raises an alert, and a correlation's last event where the correlation fires, the same on one instance and on two", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-partitioned-enrich-'));
+    const assetsCsv = `host,name,owner,criticality\n${HOSTS.map((host) => `${host},${host} server,ops@example.com,critical`).join('\n')}\n`;
+    const { enricher, stop } = await startTestEnrichment(dir, { stix: stixBundleOf('198.51.100.9', 85), assetsCsv });
+    try {
+      const enrich = vi.spyOn(enricher, 'enrich');
+      const oneAlerts = run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 4, undefined, { enricher });
+      const bruteForce = [...oneAlerts.values()].filter((alert) => alert.rule.name === 'SSH brute force');
+      expect(bruteForce).toHaveLength(2);
+      for (const alert of bruteForce) {
+        expect(alert.source?.geo).toEqual(expect.objectContaining({ city_name: 'Frankfurt am Main', country_iso_code: 'DE' }));
+        expect(alert.threat?.enrichments).toEqual([expect.objectContaining({ indicator: expect.objectContaining({ ip: '198.51.100.9', provider: 'honeypots' }) })]);
+        expect(alert.vigil.alert.asset).toEqual(expect.objectContaining({ owner: 'ops@example.com', criticality: 'critical' }));
+      }
+      // The critical asset and the indicator weigh in: the same alerts without enrichment score lower.
+      const plain = [...run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 4).values()].filter((alert) => alert.rule.name === 'SSH brute force');
+      expect(plain.map((alert) => alert.id).sort()).toEqual(bruteForce.map((alert) => alert.id).sort());
+      for (const alert of bruteForce) expect(alert.event.risk_score).toBeGreaterThan(plain.find((other) => other.id === alert.id)!.event.risk_score!);
+      // The 28 failed logins of the two waves only feed the correlation: one is enriched only when it makes the correlation fire.
+      const failures = traffic().flat().filter((event) => event.source?.ip === '198.51.100.9' && event.event?.outcome === 'failure').length;
+      const attackerEnriched = enrich.mock.calls.filter(([event]) => event.source?.ip === '198.51.100.9').length;
+      expect(attackerEnriched).toBeGreaterThan(0);
+      expect(attackerEnriched).toBeLessThan(failures / 2);
+
+      const enrichedOf = (alerts: Map<string, Alert>) => [...alerts.values()].map((alert) => ({ id: alert.id, geo: alert.source?.geo, threat: alert.threat?.enrichments?.map(({ indicator, matched }) => ({ indicator, atomic: matched?.atomic, field: matched?.field })), asset: alert.vigil.alert.asset, risk: alert.event.risk_score })).sort((a, b) => a.id.localeCompare(b.id));
+      const twoAlerts = run(ruleset, [{ hosts: [0, 1], partitions: [0, 2] }, { hosts: [2, 3], partitions: [1, 3] }], 3, undefined, { enricher });
+      expect(summary(twoAlerts)).toEqual(summary(oneAlerts));
+      expect(enrichedOf(twoAlerts)).toEqual(enrichedOf(oneAlerts));
+    } finally {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('continues open windows and alerts from partition snapshots when the instances restart in the middle of an attack', () => {
     const uninterrupted = summary(run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 5));
     // Three minutes in: the first wave has sent about half its failures.
@@ -110,7 +155,7 @@ describe('partitioned detection', () => {
   it('leaves out rules analysts turned off: a disabled correlation raises nothing, a disabled input feeds nothing, and the rest is untouched', () => {
     const everything = summary(run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 5));
     const idOf = (name: string) => ruleset.rules.find((rule) => rule.name === name)!.id;
-    const without = (names: string[]) => summary(run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 5, undefined, { disabled: new Set(names.map(idOf)) }));
+    const without = (names: string[]) => summary(run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 5, undefined, { ruleStates: { disabled: new Set(names.map(idOf)) } }));
 
     const noBruteForce = without(['ssh_brute_force']);
     expect(noBruteForce.filter((alert) => alert.rule === 'SSH brute force')).toEqual([]);

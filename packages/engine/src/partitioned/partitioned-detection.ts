@@ -143,7 +143,7 @@ export class PartitionedDetection {
     let state = this.#partitions.get(partition);
     if (!state) {
       const suppressions = this.#suppressions && { list: this.#suppressions, suppressed: (rule: { id: string }) => this.#suppressedCounter?.inc({ rule: rule.id }) };
-      state = new PartitionState(this.#ruleset, this.#matcher.config, this.#options.clock ?? Date.now, this.#router, suppressions, this.#options.ruleStates);
+      state = new PartitionState(this.#ruleset, this.#matcher.config, this.#options.clock ?? Date.now, this.#router, suppressions, this.#options.ruleStates, this.#options.enricher);
       this.#partitions.set(partition, state);
     }
     return state;

@@ -105,6 +105,11 @@ export class EventContext {
     for (const slot of slots) this.#enrichedSlots[slot] = 1;
   }
 
+  /** What enrichment found on the current event if it ran already (a rule read an enriched field); undefined otherwise. */
+  enrichedSoFar(): unknown {
+    return this.#enrich !== undefined && this.#enrichedGen === this.#gen ? this.#findings : undefined;
+  }
+
   /** Enriches the current event (once) and returns what the enrichment found; undefined without enrichment. */
   enriched(): unknown {
     if (this.#enrich === undefined) return undefined;
@@ -171,8 +176,9 @@ export class EventContext {
   /** A field of the current event as JSON text: from the event's text when the field has a slot and the event is unparsed, else encoded. */
   json(path: readonly string[]): string | undefined {
     const slot = this.#slotFor(path);
-    if (slot >= 0 && this.#text !== undefined && this.#enrichedSlots?.[slot] !== 1) return this.#fields.json(slot);
-    const value = this.read(path);
+    // While the text is not parsed the event is not enriched either: its fields stand as they are in the text.
+    if (slot >= 0 && this.#text !== undefined) return this.#fields.json(slot);
+    const value = readPath(this.event, path);
     return value === undefined ? undefined : JSON.stringify(value);
   }
 

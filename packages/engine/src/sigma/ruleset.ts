@@ -1,5 +1,7 @@
 import { correlationFieldPath, EVENT_FIELDS_READ } from '../correlation/field-path.ts';
 import { templateFields } from '../alerts/alert-message.ts';
+import { DEFAULT_GEOIP_FIELDS } from '../enrich/geoip/config.ts';
+import { DEFAULT_MATCH_FIELDS } from '../enrich/intel/match-fields.ts';
 import { EventContext, FieldTable } from './event-context.ts';
 import type { CorrelationRule, DetectionRule, RuleProblem, SigmaRule } from './types.ts';
 
@@ -133,6 +135,13 @@ export class Ruleset {
 /** The objects of an event an alert document shows (see `alertDocument`). */
 const SHOWN_OBJECTS = ['source', 'destination', 'host'];
 
+/**
+ * The fields enrichment reads by default (GeoIP addresses, threat-intel lookups; assets read
+ * `host` and `destination`): an event whose hits only feed correlations travels unenriched, and
+ * the engine owning the correlation enriches what the hits carry when it fires.
+ */
+const ENRICHMENT_READS = [...DEFAULT_GEOIP_FIELDS, ...DEFAULT_MATCH_FIELDS.map(({ field }) => field)];
+
 /** Cross-checks parsed rules and builds the ruleset; problems are appended to `problems`. */
 export function buildRuleset(rules: readonly SigmaRule[], fields: FieldTable, problems: RuleProblem[]): Ruleset {
   const byRef = new Map<string, SigmaRule>();
@@ -171,7 +180,7 @@ export function buildRuleset(rules: readonly SigmaRule[], fields: FieldTable, pr
   const kept = accepted.filter((rule) => rule.kind === 'detection' || orderedIds.has(rule.id));
   // Detection reads these on every hit: with a slot each, it finds them in an event's text without parsing it.
   for (const path of EVENT_FIELDS_READ) fields.slot(path);
-  const shown = new Set<string>(SHOWN_OBJECTS);
+  const shown = new Set<string>([...SHOWN_OBJECTS, ...ENRICHMENT_READS]);
   for (const rule of kept) {
     if (rule.kind === 'detection') for (const field of rule.groupBy) shown.add(rule.mapping.fieldNames(field)[0]!);
     for (const field of templateFields(rule.messageTemplate)) shown.add(field);
