@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { jsonCopy } from './json-copy.ts';
 import { SEVERITY_SCORE, type Alert, type AssetCriticality, type EcsEvent, type ThreatEnrichment } from '@vigil/schema';
 import type { SigmaRule } from '../sigma/types.ts';
 import { alertMessage } from './alert-message.ts';
@@ -57,7 +58,7 @@ export function alertDocument(rule: SigmaRule, state: AlertState, event: EcsEven
   const score = SEVERITY_SCORE[rule.level];
   const enrichment = state.enrichment;
   const attack = threatFromTags(rule.tags);
-  const threat = enrichment && enrichment.enrichments.length > 0 ? { ...attack, enrichments: enrichment.enrichments.map((entry) => structuredClone(entry)) } : attack;
+  const threat = enrichment && enrichment.enrichments.length > 0 ? { ...attack, enrichments: enrichment.enrichments.map((entry) => jsonCopy(entry)) } : attack;
   const firstSeen = new Date(state.firstSeen).toISOString();
   return {
     id: state.id,
@@ -111,6 +112,6 @@ function endpoints(event: EcsEvent): Pick<Alert, 'source' | 'destination' | 'hos
 
 function pick<T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> {
   const picked = {} as Pick<T, K>;
-  for (const key of keys) if (from[key] !== undefined) picked[key] = structuredClone(from[key]);
+  for (const key of keys) if (from[key] !== undefined) picked[key] = jsonCopy(from[key]);
   return picked;
 }

@@ -1,4 +1,5 @@
 import type { EcsEvent } from '@vigil/schema';
+import { jsonCopy } from './json-copy.ts';
 import { MAX_ALERT_EVENT_IDS } from '@vigil/schema';
 import type { RuleHit } from '../correlation/types.ts';
 import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
@@ -68,7 +69,7 @@ export class AlertTracker {
 
   /**
    * Records a hit, with what enrichment found about its event (its `event.threat.enrichments`
-   * is read only then); returns the alert's state, new or updated, and what changed. The
+   * is read only when an indicator matched); returns the alert's state, new or updated, and what changed. The
    * document is `alertDocument(rule, state, event, measure)`.
    */
   record(hit: RuleHit, watermark: number, findings?: EnrichmentFindings): { state: AlertState; change: AlertChange } {
@@ -107,7 +108,7 @@ export class AlertTracker {
       this.stats.created++;
     }
     state.touched = Math.max(state.touched, watermark);
-    if (findings) addFindings(state, hit.event, findings);
+    if (findings) addFindings(state, () => hit.event, findings);
     this.#states.set(key, state);
     const riskAfter = riskScore(hit.rule.level, state.enrichment?.asset?.criticality, state.enrichment?.intelConfidence);
     const change = riskBefore === undefined ? 'created' : riskAfter > riskBefore ? 'escalated' : 'updated';
@@ -139,15 +140,19 @@ export class AlertTracker {
   }
 }
 
-/** Adds what enrichment found about a hit's event to its alert: new indicator matches (bounded), the highest confidence, the asset. */
-function addFindings(state: AlertState, event: EcsEvent, findings: EnrichmentFindings): void {
-  const matches = event.threat?.enrichments ?? [];
+/**
+ * Adds what enrichment found about a hit's event to its alert: new indicator matches (bounded),
+ * the highest confidence, the asset. The event is read (parsed, for a routed hit) only when an
+ * indicator matched.
+ */
+function addFindings(state: AlertState, event: () => EcsEvent, findings: EnrichmentFindings): void {
+  const matches = findings.intelConfidence === undefined ? [] : (event().threat?.enrichments ?? []);
   if (matches.length === 0 && findings.asset === undefined) return;
   const enrichment = (state.enrichment ??= { enrichments: [] });
   for (const match of matches) {
     if (enrichment.enrichments.length >= MAX_ALERT_ENRICHMENTS) break;
     const known = enrichment.enrichments.some((entry) => entry.indicator?.name === match.indicator?.name && entry.matched?.field === match.matched?.field && entry.indicator?.provider === match.indicator?.provider);
-    if (!known) enrichment.enrichments.push(structuredClone(match));
+    if (!known) enrichment.enrichments.push(jsonCopy(match));
   }
   if (findings.intelConfidence !== undefined) enrichment.intelConfidence = Math.max(enrichment.intelConfidence ?? 0, findings.intelConfidence);
   if (findings.asset) enrichment.asset = { name: findings.asset.name, ...(findings.asset.owner !== undefined ? { owner: findings.asset.owner } : {}), criticality: findings.asset.criticality };

@@ -98,7 +98,7 @@ export class DetectionEngine {
   readonly #shown: ShownEvent;
   /** The event whose hits are being routed, by its serial number. */
   #source: { serial: number; source: HitSource } | undefined;
-  readonly #json = (path: readonly string[]): string | undefined => this.#ctx.json(path);
+  readonly #json = (path: readonly string[], slot: number): string | undefined => this.#ctx.json(path, slot);
   /** Alerts changed since their documents were last written, by id. */
   readonly #pending = new Map<string, PendingAlert>();
   /** True when rules hit since the metrics were last brought up to date. */
@@ -134,7 +134,7 @@ export class DetectionEngine {
     this.#onAlert = onAlert;
     this.#route = route;
     this.#ruleStates = ruleStates;
-    this.#shown = new ShownEvent(ruleset.shownFields);
+    this.#shown = new ShownEvent(ruleset.shownFields, (field) => ruleset.fields.find(field) ?? -1);
     if (enricher?.active) {
       const writes = enricher.writes;
       const touches = (path: string) => writes.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || prefix.startsWith(`${path}.`));

@@ -9,7 +9,8 @@
 export class ShownEvent {
   readonly #root: ShownNode;
 
-  constructor(fields: readonly string[]) {
+  /** `slotOf`: each field's slot in the event context that `text` reads (-1 for none), worked out once here instead of for every event. */
+  constructor(fields: readonly string[], slotOf: (field: string) => number = () => -1) {
     this.#root = { children: new Map() };
     for (const field of fields) {
       const parts = field.split('.');
@@ -20,11 +21,12 @@ export class ShownEvent {
         node = child;
       }
       node.path = parts;
+      node.slot = slotOf(field);
     }
   }
 
-  /** The shown fields of an event as JSON text; `json` gives a field's JSON (split path → text, undefined when absent). */
-  text(json: (path: readonly string[]) => string | undefined): string {
+  /** The shown fields of an event as JSON text; `json` gives a field's JSON (split path and slot → text, undefined when absent). */
+  text(json: FieldJson): string {
     return write(this.#root, json) ?? '{}';
   }
 }
@@ -33,15 +35,19 @@ interface ShownNode {
   readonly children: Map<string, ShownNode>;
   /** The node's key as JSON. */
   readonly key?: string;
-  /** Set when the node is a shown field: its split path. */
+  /** Set when the node is a shown field: its split path, and its slot. */
   path?: readonly string[];
+  slot?: number;
 }
 
-function write(node: ShownNode, json: (path: readonly string[]) => string | undefined): string | undefined {
+/** A field's JSON text in the event being shown, by its split path and its slot (-1 for none); undefined when absent. */
+type FieldJson = (path: readonly string[], slot: number) => string | undefined;
+
+function write(node: ShownNode, json: FieldJson): string | undefined {
   let out: string | undefined;
   for (const child of node.children.values()) {
     // A shown field carries everything under it.
-    const value = child.path ? json(child.path) : write(child, json);
+    const value = child.path ? json(child.path, child.slot!) : write(child, json);
     if (value === undefined) continue;
     out = `${out === undefined ? '{' : `${out},`}${child.key!}:${value}`;
   }

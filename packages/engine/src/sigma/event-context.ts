@@ -173,9 +173,11 @@ export class EventContext {
     return slot < 0 ? readPath(this.event, path) : this.raw(slot);
   }
 
-  /** A field of the current event as JSON text: from the event's text when the field has a slot and the event is unparsed, else encoded. */
-  json(path: readonly string[]): string | undefined {
-    const slot = this.#slotFor(path);
+  /**
+   * A field of the current event as JSON text, by its split path and its slot (-1 when the rules
+   * do not read it): from the event's text when it has a slot and the event is unparsed, else encoded.
+   */
+  json(path: readonly string[], slot: number): string | undefined {
     // While the text is not parsed the event is not enriched either: its fields stand as they are in the text.
     if (slot >= 0 && this.#text !== undefined) return this.#fields.json(slot);
     const value = readPath(this.event, path);
