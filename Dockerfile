@@ -87,7 +87,8 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "require(/^(1|true)$/i.test(process.env.VIGIL_API_TLS||'')?'https':'http').get({host:'127.0.0.1',port:process.env.VIGIL_API_PORT||8080,path:'/healthz',rejectUnauthorized:false},r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
 
 # How Vigil runs, as bin/vigil (see there and docs/benchmarks.md): a young generation of 2 x 16 MB, no
-# allocation-site pretenuring, an old generation that grows by 60% between full collections, two
+# allocation-site pretenuring, an old generation that grows by 60% between full collections (150% in a
+# process running the engine, set when the role starts), two
 # malloc arenas, buffers of 64 KiB and more given back to the system when freed, modules from the
 # stripped-source cache made above.
 ENV NODE_OPTIONS="--max-semi-space-size=16 --import=/app/packages/cli/src/stripped-source-cache.js" \

@@ -53,12 +53,15 @@ export function renderDetectSection(outcome: Outcome<DetectFigures>, kafka: Outc
     "Vigil's rule pack through its pipelines: its first rules in the pack's order (with the rules their correlations read) and the",
     `whole pack. The events are the edge benchmark's realistic mix (${result.events.toLocaleString('en-US')} lines of \`lines.ts\`) as the edge's own code`,
     'normalizes them, signed in batches of 2,000 as an edge publishes them and handed to detection a batch at a time, as the',
-    "engine does: stage one verifies the batch and matches the rules (hits routed as hits-topic messages), stage two applies",
-    'the hits in their partitions (correlation windows, alerts), with no bus in between. "One stage" is the detection library',
+    "engine does: stage one verifies the batch, matches the rules and enriches the events that raise alerts (hits routed as",
+    'hits-topic messages), stage two applies the hits in their partitions (correlation windows, alerts) and enriches the event',
+    'that completes a correlation, with no bus in between. Enrichment is configured as a deployment would be (`enrichment-data.ts`:',
+    'GeoIP city and ASN databases with a network for every public /16, a STIX bundle of 10,000 indicators, an asset inventory',
+    'of a quarter of the hosts and the internal networks). "One stage" is the detection library',
     `without routing (as backtests run it), for reference. Median of the rounds after a warm-up round, in one process on one core;`,
     `the memory probe read ${memoryNs} ns per load before the case.`,
     '',
-    '| rules | verify → match → apply | rounds | target | match → apply (texts decoded) | verify → detect, one stage |',
+    '| rules | verify → enrich → detect (match, apply) | rounds | target | the same, texts decoded | verify → detect, one stage |',
     '|---|---|---|---|---|---|',
     ...result.runs.map(
       (run) =>
@@ -86,7 +89,7 @@ function engineKafkaLines(outcome: Outcome<EngineKafkaFigures>, verdict: (value:
   if (!outcome.ok) return [`The engine process from Kafka: not run: ${outcome.reason}.`, ''];
   const { result, memoryNs } = outcome;
   return [
-    `**The engine process from Kafka** (\`engine-kafka.ts\`): \`vigil engine\` as its own process with the whole pack, both stages, on`,
+    `**The engine process from Kafka** (\`engine-kafka.ts\`): \`vigil engine\` as its own process with the whole pack, both stages and the same enrichment, on`,
     `a broker of its own; rounds of ${result.events.toLocaleString('en-US')} events of the same mix from four edges, each published once the engine was idle and`,
     `measured until stage two had applied every hit; the median round. Memory probe ${memoryNs} ns per load.`,
     '',
