@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
 import { partitionForKey } from '@vigil/bus';
-import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, applyEngineHeapSettings, eventTexts, loadRules, splitHitBundle, type Ruleset } from '@vigil/engine';
+import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, applyEngineHeapSettings, engineConfigSchema, eventTexts, loadRules, splitHitBundle, type Ruleset } from '@vigil/engine';
 import { BatchSigner, BatchVerifier, createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from '@vigil/provenance';
 import { compressSignedBatch, type EcsEvent } from '@vigil/schema';
 import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
@@ -43,7 +43,7 @@ if (!FLAGS.every((flag) => process.execArgv.includes(flag))) {
 }
 
 // As `vigil engine` starts its role.
-applyEngineHeapSettings();
+applyEngineHeapSettings(engineConfigSchema.parse({}).heapGrowthPercent);
 
 const { values } = parseArgs({
   options: {

