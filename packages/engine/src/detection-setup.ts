@@ -30,8 +30,14 @@ export async function createDetection(
   config: EngineConfig,
   deps: { metrics?: Metrics; logger?: Logger; suppressions?: AlertSuppressions } & Pick<DetectionEngineOptions, 'enricher' | 'ruleStates'> = {},
 ): Promise<PartitionedDetection> {
-  const ruleset = await loadRules(ruleDirectories(config), pipelineOptions(config));
+  // A routed hit carries the fields enrichment reads: the correlation's owner enriches the event that makes it fire.
+  const ruleset = await loadRules(ruleDirectories(config), { ...pipelineOptions(config), shownFields: enrichmentReads(config.enrichment) });
   return new PartitionedDetection(ruleset, { ...config.detection, ...deps });
+}
+
+/** The event fields the configured enrichment reads (GeoIP addresses, threat-intel lookups; assets read host and destination, which hits always carry). */
+function enrichmentReads(config: EngineConfig['enrichment']): string[] {
+  return [...(config.geoip?.fields ?? []), ...config.intel.fields.map(({ field }) => field)];
 }
 
 /**

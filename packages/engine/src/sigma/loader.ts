@@ -30,6 +30,8 @@ export const BUILTIN_PIPELINES_DIR = fileURLToPath(new URL('../../pipelines', im
 export interface RuleLoadOptions {
   /** Directories of pipeline files (`*.yml`); by default Vigil's own. */
   readonly pipelineDirs?: readonly string[];
+  /** More fields a routed hit carries of its event (`Ruleset.shownFields`): the fields the engine's enrichment is configured to read. */
+  readonly shownFields?: readonly string[];
 }
 
 /**
@@ -37,7 +39,7 @@ export interface RuleLoadOptions {
  * out. `pipelineSources` are processing pipelines (none: field names are used as written and
  * logsources add no conditions).
  */
-export function parseRuleSources(sources: readonly RuleSource[], pipelineSources: readonly RuleSource[] = []): { ruleset: Ruleset; problems: RuleProblem[] } {
+export function parseRuleSources(sources: readonly RuleSource[], pipelineSources: readonly RuleSource[] = [], shownFields: readonly string[] = []): { ruleset: Ruleset; problems: RuleProblem[] } {
   const problems: RuleProblem[] = [];
   const fields = new FieldTable();
   const pipelines: Pipeline[] = [];
@@ -51,7 +53,7 @@ export function parseRuleSources(sources: readonly RuleSource[], pipelineSources
     const rule = parseRuleDocument(reader, fields, loaded);
     if (rule) rules.push(rule);
   });
-  const ruleset = buildRuleset(rules, fields, problems);
+  const ruleset = buildRuleset(rules, fields, problems, shownFields);
   return { ruleset, problems };
 }
 
@@ -82,7 +84,7 @@ export async function lintRules(dirs: string | readonly string[], options: RuleL
 /** Loads the rules under `dirs` through the pipelines; throws one VIGIL_ERR_RULES_INVALID error listing every problem. */
 export async function loadRules(dirs: string | readonly string[], options: RuleLoadOptions = {}): Promise<Ruleset> {
   const { sources, pipelineSources, problems } = await readRulesAndPipelines(dirs, options);
-  const parsed = parseRuleSources(sources, pipelineSources);
+  const parsed = parseRuleSources(sources, pipelineSources, options.shownFields);
   const all = [...problems, ...parsed.problems];
   if (all.length > 0) throw rulesError(all);
   return parsed.ruleset;

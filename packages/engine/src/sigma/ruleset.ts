@@ -140,11 +140,12 @@ const SHOWN_OBJECTS = ['source', 'destination', 'host'];
  * `host` and `destination`), so the engine owning a correlation can enrich the event that makes
  * it fire from what its hits carry (an event whose hits only feed correlations travels
  * unenriched), and the threat-intel matches it writes (GeoIP writes inside the shown objects).
+ * The fields of a configured enrichment come as `buildRuleset`'s `moreShownFields`.
  */
 const ENRICHMENT_FIELDS = [...DEFAULT_GEOIP_FIELDS, ...DEFAULT_MATCH_FIELDS.map(({ field }) => field), 'threat.enrichments'];
 
 /** Cross-checks parsed rules and builds the ruleset; problems are appended to `problems`. */
-export function buildRuleset(rules: readonly SigmaRule[], fields: FieldTable, problems: RuleProblem[]): Ruleset {
+export function buildRuleset(rules: readonly SigmaRule[], fields: FieldTable, problems: RuleProblem[], moreShownFields: readonly string[] = []): Ruleset {
   const byRef = new Map<string, SigmaRule>();
   const accepted: SigmaRule[] = [];
   for (const rule of rules) {
@@ -181,7 +182,7 @@ export function buildRuleset(rules: readonly SigmaRule[], fields: FieldTable, pr
   const kept = accepted.filter((rule) => rule.kind === 'detection' || orderedIds.has(rule.id));
   // Detection reads these on every hit: with a slot each, it finds them in an event's text without parsing it.
   for (const path of EVENT_FIELDS_READ) fields.slot(path);
-  const shown = new Set<string>([...SHOWN_OBJECTS, ...ENRICHMENT_FIELDS]);
+  const shown = new Set<string>([...SHOWN_OBJECTS, ...ENRICHMENT_FIELDS, ...moreShownFields]);
   for (const rule of kept) {
     if (rule.kind === 'detection') for (const field of rule.groupBy) shown.add(rule.mapping.fieldNames(field)[0]!);
     for (const field of templateFields(rule.messageTemplate)) shown.add(field);
