@@ -2,9 +2,11 @@
  * Detection benchmark, on one core:
  * 1. Events per CPU-second through the engine's per-event path: verify each signed batch
  *    (zstd, RSA signature, protobuf), decode each event's text, run the rules on the batch (they
- *    read their fields from the text; an event is parsed in full only for an alert), then apply
- *    the batch's hits in their partitions of the hits topic (correlations, alerts): both stages
- *    of the engine, without the bus between them (that is `engine-kafka.ts`). For reference, the
+ *    read their fields from the text; an event is parsed in full only for an alert) and enrich
+ *    the events that raise alerts, then apply the batch's hits in their partitions of the hits
+ *    topic (correlations, alerts; the event that completes a correlation is enriched there): both
+ *    stages of the engine, without the bus between them (that is `engine-kafka.ts`). Enrichment
+ *    is configured as a deployment's would be (`enrichment-data.ts`). For reference, the
  *    detection library in one stage (no hits routed), as backtests run it. Measured
  *    with the whole pack and with `--subset` rules of it (100: the issue's figure), taken in the
  *    pack's order with the rules their correlations read. "Detect alone" is the same without

@@ -7,7 +7,7 @@ import { encodeHitRecord, type HitDestination, type HitRecord, type RecordedHit 
 
 /** The event a hit is about, as the router needs it. */
 export interface HitSource {
-  /** The event as hits carry it: its shown fields (`ShownEvent`), enriched once `enrich` ran. Read while the event is at hand. */
+  /** The event as hits carry it: its shown fields (`ShownEvent`), enriched once `enrichment(true)` ran. Read while the event is at hand. */
   text(): string;
   /**
    * What enrichment found on the event: with `run`, enriching it first (once) when it was not;
