@@ -10,6 +10,7 @@ import { flatText, ownedText } from '../sigma/string-ownership.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
 import { alertDocument, type AlertState } from './alert-document.ts';
+import { groupRules, type RuleGroup } from './rule-groups.ts';
 import { alertTrackerFor, strongerChange, type AlertChange, type AlertTracker } from './alert-tracker.ts';
 import { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './config.ts';
 import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapshot.ts';
@@ -82,9 +83,10 @@ export class DetectionEngine {
   readonly #groupPaths: ReadonlyMap<string, readonly (readonly string[])[]>;
   /**
    * The detections grouped by their logsource's condition (undefined: none), in first-seen
-   * order: a condition is tested once per event, and an event that fails it skips all its rules.
+   * order: a condition is tested once per event, and an event that fails it skips all its rules;
+   * within a group, rules whose required literals the event lacks are skipped too.
    */
-  readonly #groups: readonly { readonly condition: Matcher | undefined; readonly rules: readonly DetectionRule[] }[];
+  readonly #groups: readonly RuleGroup[];
   readonly #logger: Logger;
   readonly #logLimiter = new OncePerInterval();
   readonly #metrics: EngineMetrics | undefined;
@@ -121,13 +123,7 @@ export class DetectionEngine {
     this.#correlator = new Correlator(ruleset, this.config);
     this.#alerts = alertTrackerFor(ruleset, this.config, this.#clock);
     this.#groupPaths = new Map(ruleset.detections.map((rule) => [rule.id, rule.groupBy.map((field) => rule.mapping.fieldNames(field)[0]!.split('.'))]));
-    const groups = new Map<Matcher | undefined, DetectionRule[]>();
-    for (const rule of ruleset.detections) {
-      const group = groups.get(rule.mapping.condition);
-      if (group) group.push(rule);
-      else groups.set(rule.mapping.condition, [rule]);
-    }
-    this.#groups = [...groups].map(([condition, rules]) => ({ condition, rules }));
+    this.#groups = groupRules(ruleset.detections);
     this.#logger = logger ?? silentLogger();
     this.#metrics = metrics ? new EngineMetrics(metrics) : undefined;
     this.#onHit = onHit;
@@ -192,13 +188,19 @@ export class DetectionEngine {
   }
 
   #run(): void {
-    this.#serial++;
+    const serial = ++this.#serial;
     this.#time = undefined;
     const disabled = this.#ruleStates?.disabled;
     const anyDisabled = disabled !== undefined && disabled.size > 0;
-    for (const { condition, rules } of this.#groups) {
-      if (condition !== undefined && !this.#meets(condition, rules[0]!)) continue;
-      for (const rule of rules) if (!anyDisabled || !disabled.has(rule.id)) this.#apply(rule);
+    for (const group of this.#groups) {
+      const rules = group.rules;
+      if (group.condition !== undefined && !this.#meets(group.condition, rules[0]!)) continue;
+      group.markCandidates(this.#ctx, serial);
+      for (let position = 0; position < rules.length; position++) {
+        if (!group.isCandidate(position, serial)) continue;
+        const rule = rules[position]!;
+        if (!anyDisabled || !disabled.has(rule.id)) this.#apply(rule);
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import type { Matcher } from './types.ts';
+import { requirementsOfAll, requirementsOfAny, withRequirements } from './requirement.ts';
 import { escapeRegExp } from './wildcard.ts';
 
 /**
@@ -143,6 +144,10 @@ export function compileCondition(node: ConditionNode, searches: ReadonlyMap<stri
 
 function combine(kind: 'and' | 'or', matchers: readonly Matcher[]): Matcher {
   if (matchers.length === 1) return matchers[0]!;
+  return withRequirements(combined(kind, matchers), kind === 'and' ? requirementsOfAll(matchers) : requirementsOfAny(matchers));
+}
+
+function combined(kind: 'and' | 'or', matchers: readonly Matcher[]): Matcher {
   if (matchers.length === 2) {
     const [a, b] = matchers as [Matcher, Matcher];
     return kind === 'and' ? (ctx) => a(ctx) && b(ctx) : (ctx) => a(ctx) || b(ctx);

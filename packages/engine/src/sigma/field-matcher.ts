@@ -1,6 +1,7 @@
 import { cidrMatcher } from '../net/cidr.ts';
 import { scalarText, type EventContext, type FieldTable } from './event-context.ts';
 import { applyTransforms, type ModifierSet, type TimePart } from './modifiers.ts';
+import { withRequirements, type Requirement } from './requirement.ts';
 import type { Matcher } from './types.ts';
 import { compilePattern, literalOf, literalTokens, parseSigmaString, positioned } from './wildcard.ts';
 
@@ -38,7 +39,7 @@ export function compileItem(field: string | undefined, modifiers: ModifierSet, v
   const perValue = modifiers.all ? tests.map((test) => [test]) : [mergeLiterals(tests)];
   const matchers = perValue.map((group) => anyOfSlots(slots, group));
   const combined = modifiers.all ? allOf(matchers) : matchers[0]!;
-  if (!modifiers.neq) return combined;
+  if (!modifiers.neq) return withRequirements(combined, field === undefined || modifiers.all ? [] : literalRequirement(slots[0]!, tests));
   return (ctx) => slots.some((slot) => present(ctx.raw(slot))) && !combined(ctx);
 }
 
@@ -180,6 +181,16 @@ function fieldEquals(otherSlot: number): (raw: unknown, ctx: EventContext) => bo
     if (Array.isArray(other)) return other.some((element) => scalarText(element) === text);
     return scalarText(other) === text;
   };
+}
+
+/** The field's lowercased value is one of the literals, when every value is an exact case-insensitive literal. */
+function literalRequirement(slot: number, tests: readonly ValueTest[]): Requirement[] {
+  const literals = new Set<string>();
+  for (const test of tests) {
+    if (test.kind !== 'lower' || test.literal === undefined) return [];
+    literals.add(test.literal);
+  }
+  return literals.size > 0 ? [{ slot, literals }] : [];
 }
 
 /** Folds exact case-insensitive literals into one Set lookup; other tests stay as they are. */

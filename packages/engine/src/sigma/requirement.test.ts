@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { loadRules, parseRuleSources } from './loader.ts';
+import { BUILTIN_RULES_DIR } from '../detection-setup.ts';
+import { meetsRequirement, requirementsOf } from './requirement.ts';
+import type { Ruleset } from './ruleset.ts';
+
+/** The requirements of one rule's detection, as `field ∈ literals` texts. */
+function requirements(detection: string): string[] {
+  const yaml = `title: requirement\nid: requirement-rule\nlogsource: {product: linux}\ndetection:\n${detection}\n`;
+  const { ruleset, problems } = parseRuleSources([{ file: 'requirement.yml', text: yaml }]);
+  expect(problems).toEqual([]);
+  return describeRequirements(ruleset, 0);
+}
+
+function describeRequirements(ruleset: Ruleset, index: number): string[] {
+  return requirementsOf(ruleset.detections[index]!.matcher).map(({ slot, literals }) => `${ruleset.fields.paths[slot]!.join('.')} ∈ ${[...literals].sort().join(',')}`);
+}
+
+describe('what a match requires', () => {
+  it('plain equality items, lowercased, through ANDs', () => {
+    expect(requirements('  sel: {process.name: sshd, event.action: [SSH_Login, ssh_invalid_user]}\n  condition: sel')).toEqual(['process.name ∈ sshd', 'event.action ∈ ssh_invalid_user,ssh_login']);
+    expect(requirements('  sel: {process.name: sshd}\n  filter: {user.name: root}\n  condition: sel and not filter')).toEqual(['process.name ∈ sshd']);
+    expect(requirements('  sel: {process.name: sshd}\n  other: {user.name: root}\n  condition: all of them')).toEqual(['process.name ∈ sshd', 'user.name ∈ root']);
+  });
+
+  it('an OR requires only a field every branch requires, with all their literals', () => {
+    expect(requirements('  a: {process.name: sshd, user.name: root}\n  b: {process.name: su}\n  condition: a or b')).toEqual(['process.name ∈ sshd,su']);
+    expect(requirements('  sel:\n    - {process.name: sshd}\n    - {process.name: sudo, user.name: root}\n  condition: sel')).toEqual(['process.name ∈ sshd,sudo']);
+    expect(requirements('  a: {process.name: sshd}\n  b: {user.name: root}\n  condition: 1 of them')).toEqual([]);
+    expect(requirements('  a: {process.name: sshd}\n  b: {user.name: root}\n  condition:\n    - a\n    - b')).toEqual([]);
+  });
+
+  it('nothing from items that are not plain equality: wildcards, modifiers, null, numbers, keywords, NOT', () => {
+    for (const item of ['process.name: ssh*', 'process.name|contains: ssh', 'process.name|cased: sshd', 'process.name|re: ^sshd$', 'process.name: null', 'destination.port: 22', 'process.name|all: [a, b]', 'process.name|neq: sshd', 'source.ip|cidr: 10.0.0.0/8']) {
+      expect(requirements(`  sel: {${item}}\n  condition: sel`), item).toEqual([]);
+    }
+    expect(requirements('  keywords: [sshd]\n  condition: keywords')).toEqual([]);
+    expect(requirements('  sel: {process.name: sshd}\n  condition: not sel')).toEqual([]);
+  });
+
+  // The pack's own rule tests (a positive and a negative per rule) run through the indexed engine too (`rule-tests.ts`).
+  it('never skips a match: an event a pack rule matches, in any letter case or as a list field, meets all its requirements', async () => {
+    const pack = await loadRules(BUILTIN_RULES_DIR);
+    const ctx = pack.createContext();
+    const events = [
+      { process: { name: 'sshd' }, event: { action: 'ssh_login', outcome: 'failure', dataset: 'system.auth' }, source: { ip: '203.0.113.7' }, user: { name: 'root' } },
+      { process: { name: 'SSHD' }, event: { action: ['SSH_LOGIN'], outcome: 'FAILURE', dataset: 'SYSTEM.AUTH' }, user: { name: 'Root' } },
+      { event: { action: 'group_member_added', outcome: 'success', dataset: 'system.auth' }, group: { name: 'WHEEL' }, user: { name: 'mallory' } },
+    ];
+    let checked = 0;
+    for (const rule of pack.detections) {
+      for (const event of events) {
+        ctx.reset(event);
+        if (!rule.matcher(ctx)) continue;
+        checked++;
+        for (const requirement of requirementsOf(rule.matcher)) expect(meetsRequirement(ctx, requirement), rule.title).toBe(true);
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+});
