@@ -8,7 +8,7 @@ import { NotAnEventError, scalarText, type EventContext } from '../sigma/event-c
 import type { Ruleset } from '../sigma/ruleset.ts';
 import { flatText, ownedText } from '../sigma/string-ownership.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
-import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
+import { enrichShownText, type EnrichmentFindings, type EventEnricher } from '../enrich/event-enricher.ts';
 import { alertDocument, type AlertState } from './alert-document.ts';
 import { groupRules, type RuleGroup } from './rule-groups.ts';
 import { alertTrackerFor, strongerChange, type AlertChange, type AlertTracker } from './alert-tracker.ts';
@@ -98,6 +98,8 @@ export class DetectionEngine {
   readonly #instance = randomUUID().slice(0, 8);
   /** What of an event travels with its routed hits. */
   readonly #shown: ShownEvent;
+  /** Enriches the shown event of an event whose hit raises an alert (routed hits only). */
+  readonly #enricher: EventEnricher | undefined;
   /** The event whose hits are being routed, by its serial number. */
   #source: { serial: number; source: HitSource } | undefined;
   readonly #json = (path: readonly string[], slot: number): string | undefined => this.#ctx.json(path, slot);
@@ -131,6 +133,7 @@ export class DetectionEngine {
     this.#route = route;
     this.#ruleStates = ruleStates;
     this.#shown = new ShownEvent(ruleset.shownFields, (field) => ruleset.fields.find(field) ?? -1);
+    this.#enricher = enricher?.active ? enricher : undefined;
     if (enricher?.active) {
       const writes = enricher.writes;
       const touches = (path: string) => writes.some((prefix) => path === prefix || path.startsWith(`${prefix}.`) || prefix.startsWith(`${path}.`));
@@ -294,16 +297,19 @@ export class DetectionEngine {
     const serial = this.#serial;
     if (this.#source?.serial === serial) return this.#source.source;
     let shown: string | undefined;
+    let findings = this.#ctx.enrichedSoFar() as EnrichmentFindings | undefined;
+    const text = () => (shown ??= flatText(this.#shown.text(this.#json)));
     const source: HitSource = {
       eventKey: `${this.#instance}:${serial}`,
-      // Enriched here, where the event is at hand, when the router needs it (for an alert): the text shows it after.
+      text,
+      // Enriched here when the router needs it (for an alert): its shown fields, which hold what enrichment reads.
+      // An event a rule needed enriched to be matched is enriched whole already, and shows it.
       enrichment: (run) => {
-        if (!run) return this.#ctx.enrichedSoFar() as EnrichmentFindings | undefined;
-        const findings = this.#ctx.enriched() as EnrichmentFindings | undefined;
-        if (findings !== undefined) shown = undefined;
-        return findings;
+        if (findings !== undefined || !run || this.#enricher === undefined) return findings;
+        const enriched = enrichShownText(this.#enricher, text());
+        shown = enriched.text;
+        return (findings = enriched.findings);
       },
-      text: () => (shown ??= flatText(this.#shown.text(this.#json))),
     };
     this.#source = { serial, source };
     return source;

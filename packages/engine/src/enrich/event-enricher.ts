@@ -1,4 +1,5 @@
 import type { EcsEvent } from '@vigil/schema';
+import { parsedOrEmpty } from '../sigma/parsed-event.ts';
 import type { Asset, AssetInventory } from './assets/asset-inventory.ts';
 import type { GeoipEnricher } from './geoip/geoip-enricher.ts';
 import type { IntelMatcher } from './intel/intel-matcher.ts';
@@ -54,4 +55,16 @@ export class EventEnricher {
     }
     return { intelConfidence: match?.maxConfidence, asset: assets?.assetOf(event) };
   }
+}
+
+/**
+ * Enriches the shown part of an event (`ShownEvent`: the JSON text a routed hit carries, with
+ * the fields enrichment reads): the text with what enrichment added, and what it found. Cheaper
+ * than enriching the whole event (a few hundred bytes parsed instead of a kilobyte), and the
+ * same result: enrichment reads and writes only fields the shown event holds.
+ */
+export function enrichShownText(enricher: EventEnricher, text: string): { text: string; findings: EnrichmentFindings } {
+  const event = parsedOrEmpty(text);
+  const findings = enricher.enrich(event);
+  return { text: JSON.stringify(event), findings };
 }

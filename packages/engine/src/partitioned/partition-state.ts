@@ -13,7 +13,7 @@ import { parsedOrEmpty } from '../sigma/parsed-event.ts';
 import { RecentHits } from './recent-hits.ts';
 import type { HitRecord, RecordedHit } from './hit-record.ts';
 import type { HitRouter, HitSource } from './hit-router.ts';
-import type { EnrichmentFindings, EventEnricher } from '../enrich/event-enricher.ts';
+import { enrichShownText, type EnrichmentFindings, type EventEnricher } from '../enrich/event-enricher.ts';
 import type { RuleStates } from '../alerts/detection-engine.ts';
 
 /** Analysts' alert suppressions in force (the engine role follows them from the bus). */
@@ -121,19 +121,11 @@ export class PartitionState {
   #firingSource(record: HitRecord, eventText: string): HitSource {
     const enricher = this.#enricher;
     if (record.x !== undefined || !enricher?.active) return { text: () => eventText, enrichment: () => record.x, eventKey: record.ev };
-    let text = eventText;
-    let findings: EnrichmentFindings | undefined;
+    let enriched: { text: string; findings: EnrichmentFindings } | undefined;
     return {
       eventKey: record.ev,
-      text: () => text,
-      enrichment: (run) => {
-        if (run && findings === undefined) {
-          const event = parsedOrEmpty(eventText);
-          findings = enricher.enrich(event);
-          text = JSON.stringify(event);
-        }
-        return findings;
-      },
+      text: () => enriched?.text ?? eventText,
+      enrichment: (run) => (run ? (enriched ??= enrichShownText(enricher, eventText)) : enriched)?.findings,
     };
   }
 

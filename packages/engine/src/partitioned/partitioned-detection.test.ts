@@ -123,7 +123,11 @@ describe('partitioned detection', () => {
       // Every alert about the attacker lists the indicator: the correlations' and the single-event rules' (its login).
       const aboutAttacker = [...oneAlerts.values()].filter((alert) => alert.source?.ip === '198.51.100.9');
       expect(aboutAttacker.filter((alert) => alert.rule.type === 'sigma').length).toBeGreaterThan(0);
-      for (const alert of aboutAttacker) expect(alert.threat?.enrichments?.[0]?.indicator?.ip).toBe('198.51.100.9');
+      for (const alert of aboutAttacker) {
+        expect(alert.threat?.enrichments?.[0]?.indicator?.ip).toBe('198.51.100.9');
+        expect(alert.source?.geo?.city_name).toBe('Frankfurt am Main');
+        expect(alert.vigil.alert.asset?.criticality).toBe('critical');
+      }
       // The critical asset and the indicator weigh in: the same alerts without enrichment score lower.
       const plain = [...run(ruleset, [{ hosts: [0, 1, 2, 3], partitions: [0, 1, 2, 3] }], 4).values()].filter((alert) => alert.rule.name === 'SSH brute force');
       expect(plain.map((alert) => alert.id).sort()).toEqual(bruteForce.map((alert) => alert.id).sort());
