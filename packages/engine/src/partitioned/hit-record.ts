@@ -7,10 +7,15 @@ import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
  * owns their state, as a message of the internal hits topic: each hit to its alert and to
  * correlation groups, all keyed by the same group-by values (so they share a partition). The
  * message is the header as one JSON line, then the shown part of the event (`ShownEvent`).
+ *
+ * The header is written as format 2, a positional JSON array (a third fewer bytes than the
+ * object, and quicker to write and read):
+ * `[2, t, f, ev, ids, n, x or 0, [[rule, g, m or null, [destination, ...]], ...]]`, where a
+ * destination is `0` for the hit's alert or `[correlation, position, values, groupKey, key]`.
+ * Format 1, the same fields as a JSON object with `"v": 1`, is still read (records an older
+ * engine left in the topic).
  */
 export interface HitRecord {
-  /** Format version. */
-  readonly v: 1;
   /** Event time of the newest and the oldest new event (ms). */
   readonly t: number;
   readonly f: number;
@@ -87,7 +92,12 @@ export function bundleByPartition(records: readonly OutgoingMessage[], partition
 
 /** The message value of a record about an event shown as `eventText` (one line of JSON). */
 export function encodeHitRecord(record: HitRecord, eventText: string): string {
-  return `${JSON.stringify(record)}\n${eventText}`;
+  const hits = record.hits.map(({ rule, g, m, to }) => [rule, g, m ?? null, to.map(destinationTuple)]);
+  return `${JSON.stringify([2, record.t, record.f, record.ev, record.ids, record.n, record.x ?? 0, hits])}\n${eventText}`;
+}
+
+function destinationTuple(to: HitDestination): 0 | [string, number, Readonly<Record<string, string>>, string, string | number | null] {
+  return to.kind === 'alert' ? 0 : [to.correlation, to.position, to.values, to.groupKey, to.key];
 }
 
 /** A record as it stands in a bundle: its header line and its shown-event line (absent when the bundle is cut off). */
@@ -107,18 +117,68 @@ export function splitHitBundle(value: string): HitLines[] {
 /** A record and its event's shown text; undefined when the lines are not one. */
 export function decodeHitRecord({ header, shown }: HitLines): { record: HitRecord; eventText: string } | undefined {
   if (shown === undefined) return undefined;
-  let record: unknown;
+  let parsed: unknown;
   try {
-    record = JSON.parse(header);
+    parsed = JSON.parse(header);
   } catch {
     return undefined;
   }
-  return isHitRecord(record) ? { record, eventText: shown } : undefined;
+  const record = Array.isArray(parsed) ? recordOfTuple(parsed) : isHitRecordV1(parsed) ? parsed : undefined;
+  return record === undefined ? undefined : { record, eventText: shown };
 }
 
-function isHitRecord(value: unknown): value is HitRecord {
+/** A format-2 header (see `HitRecord`) as a record; undefined when it is not one. */
+function recordOfTuple(tuple: readonly unknown[]): HitRecord | undefined {
+  const [version, t, f, ev, ids, n, x, hits] = tuple;
+  if (version !== 2 || tuple.length !== 8 || !Number.isFinite(t) || !Number.isFinite(f) || typeof ev !== 'string' || !isStringList(ids) || !Number.isInteger(n) || !Array.isArray(hits)) return undefined;
+  if (x !== 0 && !isFindings(x)) return undefined;
+  const recorded: RecordedHit[] = [];
+  for (const hit of hits as unknown[]) {
+    const entry = recordedHitOfTuple(hit);
+    if (entry === undefined) return undefined;
+    recorded.push(entry);
+  }
+  return { t: t as number, f: f as number, ev, ids, n: n as number, x: x === 0 ? undefined : (x as EnrichmentFindings), hits: recorded };
+}
+
+function recordedHitOfTuple(value: unknown): RecordedHit | undefined {
+  if (!Array.isArray(value) || value.length !== 4) return undefined;
+  const [rule, g, m, to] = value as unknown[];
+  if (typeof rule !== 'string' || !isStringRecord(g) || (m !== null && !Number.isFinite(m)) || !Array.isArray(to)) return undefined;
+  const destinations: HitDestination[] = [];
+  for (const item of to as unknown[]) {
+    const destination = destinationOfTuple(item);
+    if (destination === undefined) return undefined;
+    destinations.push(destination);
+  }
+  return { rule, g, m: m === null ? undefined : (m as number), to: destinations };
+}
+
+function destinationOfTuple(value: unknown): HitDestination | undefined {
+  if (value === 0) return ALERT;
+  if (!Array.isArray(value) || value.length !== 5) return undefined;
+  const [correlation, position, values, groupKey, key] = value as unknown[];
+  if (typeof correlation !== 'string' || !Number.isInteger(position) || !isStringRecord(values) || typeof groupKey !== 'string') return undefined;
+  if (key !== null && typeof key !== 'string' && !Number.isInteger(key)) return undefined;
+  return { kind: 'correlation', correlation, position: position as number, values, groupKey, key: key as string | number | null };
+}
+
+const ALERT: HitDestination = Object.freeze({ kind: 'alert' });
+
+function isStringList(value: unknown): value is string[] {
+  if (!Array.isArray(value)) return false;
+  for (const item of value) if (typeof item !== 'string') return false;
+  return true;
+}
+
+/** What enrichment found, as a record carries it: an object (its parts are read defensively where used). */
+function isFindings(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isHitRecordV1(value: unknown): value is HitRecord {
   if (value === null || typeof value !== 'object') return false;
-  const record = value as Partial<Record<keyof HitRecord, unknown>>;
+  const record = value as Partial<Record<keyof HitRecord | 'v', unknown>>;
   return (
     record.v === 1 &&
     Number.isFinite(record.t) &&

@@ -101,8 +101,8 @@ export class HitRouter {
     const findings = this.#findings;
     this.#findings = undefined;
     for (const [key, hits] of this.#pending) {
-      // JSON.stringify leaves `x` out when the event was not enriched (an enriched one has `{}` at least).
-      const record: HitRecord = { v: 1, t: hit.time, f: hit.firstTime, ev: source.eventKey, ids: hit.eventIds, n: hit.eventCount, x: findings, hits };
+      // `x` undefined: the event was not enriched (an enriched one has `{}` at least).
+      const record: HitRecord = { t: hit.time, f: hit.firstTime, ev: source.eventKey, ids: hit.eventIds, n: hit.eventCount, x: findings, hits };
       out.push({ key, value: encodeHitRecord(record, text) });
     }
     this.#pending.clear();

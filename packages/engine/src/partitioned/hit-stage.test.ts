@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EngineStateFiles } from '../engine-state.ts';
 import { parseRuleSources } from '../sigma/loader.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
-import { bundleByPartition, decodeHitRecord, splitHitBundle } from './hit-record.ts';
+import { bundleByPartition, decodeHitRecord, encodeHitRecord, splitHitBundle, type HitRecord } from './hit-record.ts';
 import { HitStage } from './hit-stage.ts';
 import { PartitionedDetection } from './partitioned-detection.ts';
 import { ShownEvent } from './shown-event.ts';
@@ -203,7 +203,32 @@ describe('hit records and shown events', () => {
     for (const value of ['', 'no newline', '{"v":2}\n{}', '[]\n{}', '{"v":1,"t":1,"f":1,"ev":"e","ids":[1],"n":1,"hits":[]}\n{}', '{"v":1,"t":1,"f":1,"ev":"e","ids":[],"n":1,"hits":[{"rule":"r","g":{},"to":[{"kind":"correlation"}]}]}\n{}']) {
       for (const lines of splitHitBundle(value)) expect(decodeHitRecord(lines)).toBeUndefined();
     }
+    for (const header of ['[2]', '[2,1,1,"e",[],1,0,[["r",{},null,[{"kind":"alert"}]]]]', '[2,1,1,"e",[],1,0,[["r",{},null,[["c",0,{"a":1},"1",null]]]]]', '[3,1,1,"e",[],1,0,[]]', '[2,1,1,"e",[],1,null,[]]', '[2,1,1,"e",[1],1,0,[]]']) {
+      expect(decodeHitRecord({ header, shown: '{}' }), header).toBeUndefined();
+    }
+    // Format 1 (a JSON object), as an older engine wrote it, is still read.
     expect(decodeHitRecord(splitHitBundle('{"v":1,"t":1,"f":1,"ev":"e","ids":[],"n":1,"hits":[{"rule":"r","g":{},"to":[{"kind":"alert"}]}]}\n{"a":1}')[0]!)?.eventText).toBe('{"a":1}');
+  });
+
+  it('writes a record as a positional header and reads it back as it was', () => {
+    const record: HitRecord = {
+      t: 1_795_514_400_000,
+      f: 1_795_514_300_000,
+      ev: 'engine-1:42',
+      ids: ['ev-1', 'ev-2'],
+      n: 3,
+      x: { intelConfidence: 85, asset: undefined },
+      hits: [
+        { rule: 'r1', g: { 'host.hostname': 'web-1' }, m: undefined, to: [{ kind: 'alert' }, { kind: 'correlation', correlation: 'c1', position: 1, values: { 'source.ip': '203.0.113.7' }, groupKey: '203.0.113.7', key: 'root' }] },
+        { rule: 'c1', g: { 'source.ip': '203.0.113.7' }, m: 12, to: [{ kind: 'correlation', correlation: 'c2', position: 0, values: { 'source.ip': '203.0.113.7' }, groupKey: '203.0.113.7', key: null }] },
+      ],
+    };
+    const value = encodeHitRecord(record, '{"source":{"ip":"203.0.113.7"}}');
+    expect(value.startsWith('[2,')).toBe(true);
+    const decoded = decodeHitRecord(splitHitBundle(value)[0]!);
+    expect(decoded).toEqual({ record: { ...record, x: { intelConfidence: 85 } }, eventText: '{"source":{"ip":"203.0.113.7"}}' });
+    // Not enriched where it was matched: no findings.
+    expect(decodeHitRecord(splitHitBundle(encodeHitRecord({ ...record, x: undefined }, '{}'))[0]!)?.record.x).toBeUndefined();
   });
 
   it('bundles records by the partition of their keys, in order, and splits the bundles back', () => {
