@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadRules, parseRuleSources } from './loader.ts';
 import { BUILTIN_RULES_DIR } from '../detection-setup.ts';
-import { meetsRequirement, requirementsOf } from './requirement.ts';
+import type { EventContext } from './event-context.ts';
+import { requirementsOf, type Requirement } from './requirement.ts';
 import type { Ruleset } from './ruleset.ts';
 
 /** The requirements of one rule's detection, as `field ∈ literals` texts. */
@@ -14,6 +15,12 @@ function requirements(detection: string): string[] {
 
 function describeRequirements(ruleset: Ruleset, index: number): string[] {
   return requirementsOf(ruleset.detections[index]!.matcher).map(({ slot, literals }) => `${ruleset.fields.paths[slot]!.join('.')} ∈ ${[...literals].sort().join(',')}`);
+}
+
+/** Whether the event in `ctx` meets `requirement` (its field, lowercased, is one of the literals). */
+function meetsRequirement(ctx: EventContext, { slot, literals }: Requirement): boolean {
+  const value = ctx.lower(slot);
+  return typeof value === 'string' ? literals.has(value) : value !== undefined && value.some((element) => element !== undefined && literals.has(element));
 }
 
 describe('what a match requires', () => {

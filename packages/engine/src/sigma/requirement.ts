@@ -1,4 +1,3 @@
-import type { EventContext } from './event-context.ts';
 import type { Matcher } from './types.ts';
 
 /**
@@ -43,13 +42,4 @@ export function requirementsOfAny(matchers: readonly Matcher[]): Requirement[] {
     found.push({ slot, literals: new Set([...literals, ...alternatives.flatMap((requirement) => [...requirement!.literals])]) });
   }
   return found;
-}
-
-/** Whether the event in `ctx` meets `requirement`. */
-export function meetsRequirement(ctx: EventContext, requirement: Requirement): boolean {
-  const value = ctx.lower(requirement.slot);
-  if (typeof value === 'string') return requirement.literals.has(value);
-  if (value === undefined) return false;
-  for (const element of value) if (element !== undefined && requirement.literals.has(element)) return true;
-  return false;
 }
