@@ -13,6 +13,7 @@ import { Metrics, silentLogger } from '@vigil/runtime';
 import { writeMmdbFile, type MmdbNetworkRecord } from '../../packages/engine/src/enrich/geoip/mmdb-writer.ts';
 import { mmdbValue } from '../../packages/engine/src/enrich/geoip/mmdb-encoder.ts';
 import type { EcsEvent } from '@vigil/schema';
+import { Rng } from './lines.ts';
 
 /** Cities the networks are spread over (name, country ISO code, continent code, latitude, longitude, time zone). */
 const CITIES: readonly (readonly [string, string, string, number, number, string])[] = [
@@ -55,15 +56,6 @@ function cityRecord(index: number): Record<string, unknown> {
   };
 }
 
-/** A small deterministic generator (the benchmark's data is the same on every run). */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 function stixIndicator(index: number, pattern: string, confidence: number): Record<string, unknown> {
   const hex = index.toString(16).padStart(12, '0');
   return {
@@ -97,10 +89,9 @@ export async function writeEnrichmentData(dir: string, events: readonly EcsEvent
   await writeMmdbFile(cityDatabase, city, { databaseType: 'GeoLite2-City' });
   await writeMmdbFile(asnDatabase, asn, { databaseType: 'GeoLite2-ASN' });
 
-  const random = seeded(7);
-  const octet = () => Math.floor(random() * 256);
+  const rng = new Rng(7);
   const objects: Record<string, unknown>[] = [];
-  for (let i = 0; i < 8_000; i++) objects.push(stixIndicator(i, `[ipv4-addr:value = '${1 + Math.floor(random() * 223)}.${octet()}.${octet()}.${1 + Math.floor(random() * 254)}']`, 40 + (i % 60)));
+  for (let i = 0; i < 8_000; i++) objects.push(stixIndicator(i, `[ipv4-addr:value = '${1 + rng.int(223)}.${rng.int(256)}.${rng.int(256)}.${1 + rng.int(254)}']`, 40 + (i % 60)));
   for (let i = 8_000; i < 10_000; i++) objects.push(stixIndicator(i, `[domain-name:value = 'c2-${i}.bench-threat.example']`, 70));
   const bundle = join(dir, 'bench-intel.json');
   writeFileSync(bundle, JSON.stringify({ type: 'bundle', id: 'bundle--5d0092c5-5f74-4287-9642-000000000001', objects }));

@@ -155,7 +155,7 @@ function recordedHitOfTuple(value: unknown): RecordedHit | undefined {
 }
 
 function destinationOfTuple(value: unknown): HitDestination | undefined {
-  if (value === 0) return ALERT;
+  if (value === 0) return ALERT_DESTINATION;
   if (!Array.isArray(value) || value.length !== 5) return undefined;
   const [correlation, position, values, groupKey, key] = value as unknown[];
   if (typeof correlation !== 'string' || !Number.isInteger(position) || !isStringRecord(values) || typeof groupKey !== 'string') return undefined;
@@ -163,7 +163,8 @@ function destinationOfTuple(value: unknown): HitDestination | undefined {
   return { kind: 'correlation', correlation, position: position as number, values, groupKey, key: key as string | number | null };
 }
 
-const ALERT: HitDestination = Object.freeze({ kind: 'alert' });
+/** The destination of a hit bound for its own alert (one shared object: it carries nothing else). */
+export const ALERT_DESTINATION: HitDestination = Object.freeze({ kind: 'alert' });
 
 function isStringList(value: unknown): value is string[] {
   if (!Array.isArray(value)) return false;

@@ -3,7 +3,7 @@ import type { Correlator } from '../correlation/correlator.ts';
 import type { RuleHit } from '../correlation/types.ts';
 import type { EnrichmentFindings } from '../enrich/event-enricher.ts';
 import type { Ruleset } from '../sigma/ruleset.ts';
-import { encodeHitRecord, type HitDestination, type HitRecord, type RecordedHit } from './hit-record.ts';
+import { ALERT_DESTINATION, encodeHitRecord, type HitDestination, type HitRecord, type RecordedHit } from './hit-record.ts';
 
 /** The event a hit is about, as the router needs it. */
 export interface HitSource {
@@ -108,8 +108,6 @@ export class HitRouter {
     this.#pending.clear();
   }
 }
-
-const ALERT_DESTINATION: HitDestination = Object.freeze({ kind: 'alert' });
 
 /** Whether two hits report the same events at the same time (as all single-event hits of one event do). */
 function sameEvents(a: RuleHit, b: RuleHit): boolean {
