@@ -10,7 +10,7 @@ import { flatText, ownedText } from '../sigma/string-ownership.ts';
 import type { DetectionRule, Matcher, SigmaRule } from '../sigma/types.ts';
 import { enrichShownText, type EnrichmentFindings, type EventEnricher } from '../enrich/event-enricher.ts';
 import { alertDocument, type AlertState } from './alert-document.ts';
-import { groupRules, type RuleGroup } from './rule-groups.ts';
+import { groupIndex, groupRules, type CandidateIndex, type RuleGroup } from './rule-groups.ts';
 import { alertTrackerFor, strongerChange, type AlertChange, type AlertTracker } from './alert-tracker.ts';
 import { detectionConfigSchema, type DetectionConfig, type DetectionConfigInput } from './config.ts';
 import { restoreSnapshot, takeSnapshot, type DetectionSnapshot } from './snapshot.ts';
@@ -87,6 +87,8 @@ export class DetectionEngine {
    * within a group, rules whose required literals the event lacks are skipped too.
    */
   readonly #groups: readonly RuleGroup[];
+  /** The groups whose logsource condition an event may meet (one lookup per field the conditions compare). */
+  readonly #groupCandidates: CandidateIndex;
   readonly #logger: Logger;
   readonly #logLimiter = new OncePerInterval();
   readonly #metrics: EngineMetrics | undefined;
@@ -126,6 +128,7 @@ export class DetectionEngine {
     this.#alerts = alertTrackerFor(ruleset, this.config, this.#clock);
     this.#groupPaths = new Map(ruleset.detections.map((rule) => [rule.id, rule.groupBy.map((field) => rule.mapping.fieldNames(field)[0]!.split('.'))]));
     this.#groups = groupRules(ruleset.detections);
+    this.#groupCandidates = groupIndex(this.#groups);
     this.#logger = logger ?? silentLogger();
     this.#metrics = metrics ? new EngineMetrics(metrics) : undefined;
     this.#onHit = onHit;
@@ -195,12 +198,17 @@ export class DetectionEngine {
     this.#time = undefined;
     const disabled = this.#ruleStates?.disabled;
     const anyDisabled = disabled !== undefined && disabled.size > 0;
-    for (const group of this.#groups) {
+    const groups = this.#groups;
+    this.#groupCandidates.markCandidates(this.#ctx, serial);
+    for (let index = 0; index < groups.length; index++) {
+      if (!this.#groupCandidates.isCandidate(index, serial)) continue;
+      const group = groups[index]!;
       const rules = group.rules;
       if (group.condition !== undefined && !this.#meets(group.condition, rules[0]!)) continue;
-      group.markCandidates(this.#ctx, serial);
+      const candidates = group.candidates;
+      candidates.markCandidates(this.#ctx, serial);
       for (let position = 0; position < rules.length; position++) {
-        if (!group.isCandidate(position, serial)) continue;
+        if (!candidates.isCandidate(position, serial)) continue;
         const rule = rules[position]!;
         if (!anyDisabled || !disabled.has(rule.id)) this.#apply(rule);
       }

@@ -1,46 +1,41 @@
 import type { EventContext } from '../sigma/event-context.ts';
-import { requirementsOf, type Requirement } from '../sigma/requirement.ts';
+import { alternativesOf, requirementsOf, type Requirement } from '../sigma/requirement.ts';
 import type { DetectionRule, Matcher } from '../sigma/types.ts';
 
 /**
- * The detections that share a logsource's condition, tested once per event, and an index of
- * the literals their matches require (`requirementsOf`): `event.action: ssh_login` in a rule
- * means an event whose action is anything else cannot match it. Per event, one lookup per
- * indexed field marks the rules the event may match; the others are skipped without running
- * their matchers. Rules whose matches require nothing that can be told always run.
+ * Marks, per event, the items (a group's rules, the groups) the event may match, from the
+ * literals their matches require (`requirement.ts`): one lookup per indexed field. An item is
+ * marked when one of its requirements holds; an item with none to tell is always a candidate.
  */
-export class RuleGroup {
-  readonly condition: Matcher | undefined;
-  readonly rules: readonly DetectionRule[];
-  /** Per rule: whether it runs only when the index marks it. */
+export class CandidateIndex {
+  /** Per item: whether it is a candidate only when marked. */
   readonly #indexed: readonly boolean[];
-  /** Per indexed field: the positions of the rules each lowercased value may match. */
+  /** Per indexed field: the items each lowercased value may be a candidate for. */
   readonly #index: readonly { readonly slot: number; readonly byLiteral: ReadonlyMap<string, readonly number[]> }[];
-  /** Per rule: the event serial it was last marked for. */
+  /** Per item: the event serial it was last marked for. */
   readonly #marked: Float64Array;
 
-  constructor(condition: Matcher | undefined, rules: readonly DetectionRule[]) {
-    this.condition = condition;
-    this.rules = rules;
+  /** `perItem`: requirements one of which holds whenever the item matches; undefined when none can be told. */
+  constructor(perItem: readonly (readonly Requirement[] | undefined)[]) {
     const bySlot = new Map<number, Map<string, number[]>>();
-    const chosen = chooseRequirements(rules.map((rule) => requirementsOf(rule.matcher)));
-    this.#indexed = rules.map((_rule, position) => {
-      const requirement = chosen[position];
-      if (requirement === undefined) return false;
-      let byLiteral = bySlot.get(requirement.slot);
-      if (!byLiteral) bySlot.set(requirement.slot, (byLiteral = new Map()));
-      for (const literal of requirement.literals) {
-        const positions = byLiteral.get(literal);
-        if (positions) positions.push(position);
-        else byLiteral.set(literal, [position]);
+    this.#indexed = perItem.map((requirements, position) => {
+      if (requirements === undefined || requirements.length === 0) return false;
+      for (const { slot, literals } of requirements) {
+        let byLiteral = bySlot.get(slot);
+        if (!byLiteral) bySlot.set(slot, (byLiteral = new Map()));
+        for (const literal of literals) {
+          const positions = byLiteral.get(literal);
+          if (!positions) byLiteral.set(literal, [position]);
+          else if (!positions.includes(position)) positions.push(position);
+        }
       }
       return true;
     });
     this.#index = [...bySlot].map(([slot, byLiteral]) => ({ slot, byLiteral }));
-    this.#marked = new Float64Array(rules.length).fill(-1);
+    this.#marked = new Float64Array(perItem.length).fill(-1);
   }
 
-  /** Marks the rules the event in `ctx` (numbered `serial`) may match. */
+  /** Marks the items the event in `ctx` (numbered `serial`) may match. */
   markCandidates(ctx: EventContext, serial: number): void {
     for (const { slot, byLiteral } of this.#index) {
       const value = ctx.lower(slot);
@@ -52,7 +47,7 @@ export class RuleGroup {
     }
   }
 
-  /** Whether rule `position` is to run on the event `markCandidates` last marked for `serial`. */
+  /** Whether item `position` may match the event `markCandidates` last marked for `serial`. */
   isCandidate(position: number, serial: number): boolean {
     return !this.#indexed[position] || this.#marked[position] === serial;
   }
@@ -60,6 +55,24 @@ export class RuleGroup {
   #mark(positions: readonly number[] | undefined, serial: number): void {
     if (positions === undefined) return;
     for (const position of positions) this.#marked[position] = serial;
+  }
+}
+
+/**
+ * The detections that share a logsource's condition, tested once per event, and an index of
+ * the literals their matches require: `event.action: ssh_login` in a rule means an event whose
+ * action is anything else cannot match it. Rules whose matches require nothing that can be told
+ * always run.
+ */
+export class RuleGroup {
+  readonly condition: Matcher | undefined;
+  readonly rules: readonly DetectionRule[];
+  readonly candidates: CandidateIndex;
+
+  constructor(condition: Matcher | undefined, rules: readonly DetectionRule[]) {
+    this.condition = condition;
+    this.rules = rules;
+    this.candidates = new CandidateIndex(chooseRequirements(rules.map((rule) => requirementsOf(rule.matcher))).map((requirement) => requirement && [requirement]));
   }
 }
 
@@ -85,6 +98,11 @@ function chooseRequirements(perRule: readonly (readonly Requirement[])[]): (Requ
     }
     return best;
   });
+}
+
+/** The groups' logsource conditions indexed by the literals they require (a group without a condition is always a candidate). */
+export function groupIndex(groups: readonly RuleGroup[]): CandidateIndex {
+  return new CandidateIndex(groups.map((group) => group.condition && alternativesOf(group.condition)));
 }
 
 /** The detections grouped by their logsource's condition (undefined: none), in first-seen order. */

@@ -36,12 +36,16 @@ export class GroupState {
   readonly values: Readonly<Record<string, string>>;
   /** The watermark when the group was last touched; idle groups expire from it. */
   touched: number;
-  readonly #entries: Entry[] = [];
+  // Most groups hold a single entry (one failed login from an address): the lists start at the
+  // size of one rather than at the 17 slots an empty array's first push makes room for, and
+  // keys are counted in a map only once the trailing window holds two entries.
+  #entries: Entry[] = NO_ENTRIES;
   readonly #timespanMs: number;
   readonly #keyed: boolean;
-  readonly #keyCounts = new Map<string | number, number>();
+  /** Entries per key in the trailing window; undefined while the window holds at most one entry. */
+  #keyCounts: Map<string | number, number> | undefined;
   #trailingWeight = 0;
-  #pending: Entry[] = [];
+  #pending: Entry[] = NO_ENTRIES;
   #winStart = 0;
 
   constructor(values: Readonly<Record<string, string>>, timespanMs: number, keyed: boolean, touched: number) {
@@ -64,26 +68,32 @@ export class GroupState {
   /** Adds an entry in time order; `inOrder` is true when it is the newest. */
   insert(entry: Entry): { index: number; inOrder: boolean } {
     const entries = this.#entries;
-    if (entries.length === 0 || entry.t >= this.maxT) {
+    if (entries.length === 0) {
+      this.#entries = [entry];
+      this.#count(entry);
+      if (!entry.rep) this.#addPending(entry, 0);
+      return { index: 0, inOrder: true };
+    }
+    if (entry.t >= this.maxT) {
       entries.push(entry);
       const from = entry.t - this.#timespanMs;
       while (entries[this.#winStart]!.t < from) this.#uncount(entries[this.#winStart++]!);
       this.#count(entry);
-      if (!entry.rep) this.#pending.push(entry);
+      if (!entry.rep) this.#addPending(entry, this.#pending.length);
       return { index: entries.length - 1, inOrder: true };
     }
     const index = upperBound(entries, entry.t);
     entries.splice(index, 0, entry);
     if (entry.t >= this.maxT - this.#timespanMs) this.#count(entry);
     else this.#winStart++;
-    if (!entry.rep) this.#pending.splice(upperBound(this.#pending, entry.t), 0, entry);
+    if (!entry.rep) this.#addPending(entry, upperBound(this.#pending, entry.t));
     return { index, inOrder: false };
   }
 
   /** The trailing window: entries within one timespan of the newest. */
   trailing(): Window {
     const end = this.#entries.length - 1;
-    return { start: this.#winStart, end, measure: this.#keyed ? this.#keyCounts.size : this.#trailingWeight };
+    return { start: this.#winStart, end, measure: this.#keyed ? this.#distinctTrailing() : this.#trailingWeight };
   }
 
   /**
@@ -156,23 +166,54 @@ export class GroupState {
         kept.push(entry);
       }
     }
-    this.#pending = kept;
+    this.#pending = kept.length === 0 ? NO_ENTRIES : kept;
     return taken;
   }
 
+  /** Adds an unreported entry to the pending ones at `index` (the shared empty list is replaced, never changed). */
+  #addPending(entry: Entry, index: number): void {
+    if (this.#pending.length === 0) this.#pending = [entry];
+    else if (index === this.#pending.length) this.#pending.push(entry);
+    else this.#pending.splice(index, 0, entry);
+  }
+
+  /** Distinct keys in the trailing window. */
+  #distinctTrailing(): number {
+    if (this.#keyCounts !== undefined) return this.#keyCounts.size;
+    // A window of at most one entry: its key, if it has one.
+    const sole = this.#entries[this.#winStart];
+    return sole !== undefined && sole.k !== null ? 1 : 0;
+  }
+
+  /** Counts an entry that has joined the trailing window. */
   #count(entry: Entry): void {
     this.#trailingWeight += entry.w;
-    if (this.#keyed && entry.k !== null) this.#keyCounts.set(entry.k, (this.#keyCounts.get(entry.k) ?? 0) + 1);
+    if (!this.#keyed) return;
+    if (this.#keyCounts === undefined) {
+      if (this.#entries.length - this.#winStart < 2) return;
+      // The window's second entry: from now on keys are counted.
+      this.#keyCounts = new Map();
+      for (let i = this.#winStart; i < this.#entries.length; i++) this.#countKey(this.#entries[i]!.k);
+      return;
+    }
+    this.#countKey(entry.k);
+  }
+
+  #countKey(key: string | number | null): void {
+    if (key !== null) this.#keyCounts!.set(key, (this.#keyCounts!.get(key) ?? 0) + 1);
   }
 
   #uncount(entry: Entry): void {
     this.#trailingWeight -= entry.w;
-    if (!this.#keyed || entry.k === null) return;
+    if (this.#keyCounts === undefined || entry.k === null) return;
     const left = (this.#keyCounts.get(entry.k) ?? 1) - 1;
     if (left === 0) this.#keyCounts.delete(entry.k);
     else this.#keyCounts.set(entry.k, left);
   }
 }
+
+/** The empty list groups start with, shared (a group's lists are replaced, never pushed to, while empty). */
+const NO_ENTRIES: Entry[] = [];
 
 /** First index whose time is ≥ t. */
 export function lowerBound(entries: readonly { t: number }[], t: number): number {

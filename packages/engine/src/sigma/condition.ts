@@ -1,5 +1,5 @@
 import type { Matcher } from './types.ts';
-import { requirementsOfAll, requirementsOfAny, withRequirements } from './requirement.ts';
+import { withRequirementsOfAll, withRequirementsOfAny } from './requirement.ts';
 import { escapeRegExp } from './wildcard.ts';
 
 /**
@@ -144,7 +144,7 @@ export function compileCondition(node: ConditionNode, searches: ReadonlyMap<stri
 
 function combine(kind: 'and' | 'or', matchers: readonly Matcher[]): Matcher {
   if (matchers.length === 1) return matchers[0]!;
-  return withRequirements(combined(kind, matchers), kind === 'and' ? requirementsOfAll(matchers) : requirementsOfAny(matchers));
+  return kind === 'and' ? withRequirementsOfAll(combined(kind, matchers), matchers) : withRequirementsOfAny(combined(kind, matchers), matchers);
 }
 
 function combined(kind: 'and' | 'or', matchers: readonly Matcher[]): Matcher {

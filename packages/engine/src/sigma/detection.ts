@@ -5,7 +5,7 @@ import type { FieldTable } from './event-context.ts';
 import { compileItem } from './field-matcher.ts';
 import { parseModifiers, type ModifierSet } from './modifiers.ts';
 import type { RuleMapping } from './pipeline/pipeline.ts';
-import { requirementsOfAll, requirementsOfAny, withRequirements } from './requirement.ts';
+import { withRequirementsOfAll, withRequirementsOfAny } from './requirement.ts';
 import type { Matcher } from './types.ts';
 import type { YamlReader } from './yaml-reader.ts';
 
@@ -55,7 +55,7 @@ export function compileDetection(reader: YamlReader, node: Node | undefined, tab
   }
   if (!ok || compiled.length !== conditions.length) return undefined;
   if (compiled.length === 1) return compiled[0];
-  return withRequirements((ctx) => compiled.some((matcher) => matcher(ctx)), requirementsOfAny(compiled));
+  return withRequirementsOfAny((ctx) => compiled.some((matcher) => matcher(ctx)), compiled);
 }
 
 function quoteWidth(node: Node | undefined): number {
@@ -75,10 +75,10 @@ export function compileSearch(reader: YamlReader, name: string, keyNode: Node, n
       const maps = items.map((item) => compileFieldMap(reader, item, table, mapping));
       if (maps.some((matcher) => matcher === undefined)) return undefined;
       const matchers = maps as Matcher[];
-      return withRequirements((ctx) => {
+      return withRequirementsOfAny((ctx) => {
         for (const matcher of matchers) if (matcher(ctx)) return true;
         return false;
-      }, requirementsOfAny(matchers));
+      }, matchers);
     }
     if (items.some((item) => !isScalar(item))) {
       reader.problem(node, `search identifier '${name}' must be a mapping, a list of mappings or a list of keywords`);
@@ -142,10 +142,10 @@ function compileFieldMap(reader: YamlReader, node: Node | undefined, table: Fiel
     return undefined;
   }
   if (matchers.length === 1) return matchers[0];
-  return withRequirements((ctx) => {
+  return withRequirementsOfAll((ctx) => {
     for (const matcher of matchers) if (!matcher(ctx)) return false;
     return true;
-  }, requirementsOfAll(matchers));
+  }, matchers);
 }
 
 /** An item whose field the pipelines map to several event fields matches when any of them does. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRules, parseRuleSources } from './loader.ts';
 import { BUILTIN_RULES_DIR } from '../detection-setup.ts';
 import type { EventContext } from './event-context.ts';
-import { requirementsOf, type Requirement } from './requirement.ts';
+import { alternativesOf, requirementsOf, type Requirement } from './requirement.ts';
 import type { Ruleset } from './ruleset.ts';
 
 /** The requirements of one rule's detection, as `field ∈ literals` texts. */
@@ -14,7 +14,19 @@ function requirements(detection: string): string[] {
 }
 
 function describeRequirements(ruleset: Ruleset, index: number): string[] {
-  return requirementsOf(ruleset.detections[index]!.matcher).map(({ slot, literals }) => `${ruleset.fields.paths[slot]!.join('.')} ∈ ${[...literals].sort().join(',')}`);
+  return requirementsOf(ruleset.detections[index]!.matcher).map((requirement) => describe1(ruleset, requirement));
+}
+
+function describe1(ruleset: Ruleset, { slot, literals }: Requirement): string {
+  return `${ruleset.fields.paths[slot]!.join('.')} ∈ ${[...literals].sort().join(',')}`;
+}
+
+/** The alternatives of one rule's detection (one of them holds whenever it matches), as texts; undefined when none can be told. */
+function alternatives(detection: string): string[] | undefined {
+  const yaml = `title: requirement\nid: requirement-rule\nlogsource: {product: linux}\ndetection:\n${detection}\n`;
+  const { ruleset, problems } = parseRuleSources([{ file: 'requirement.yml', text: yaml }]);
+  expect(problems).toEqual([]);
+  return alternativesOf(ruleset.detections[0]!.matcher)?.map((requirement) => describe1(ruleset, requirement));
 }
 
 /** Whether the event in `ctx` meets `requirement` (its field, lowercased, is one of the literals). */
@@ -35,6 +47,18 @@ describe('what a match requires', () => {
     expect(requirements('  sel:\n    - {process.name: sshd}\n    - {process.name: sudo, user.name: root}\n  condition: sel')).toEqual(['process.name ∈ sshd,sudo']);
     expect(requirements('  a: {process.name: sshd}\n  b: {user.name: root}\n  condition: 1 of them')).toEqual([]);
     expect(requirements('  a: {process.name: sshd}\n  b: {user.name: root}\n  condition:\n    - a\n    - b')).toEqual([]);
+  });
+
+  it('an OR over different fields: one of the branches\' requirements holds', () => {
+    expect(alternatives('  a: {process.name: sshd, user.name: root}\n  b: {event.module: SSHD}\n  condition: a or b')).toEqual(['process.name ∈ sshd', 'event.module ∈ sshd']);
+    expect(alternatives('  sel:\n    - {process.name: sshd}\n    - {log.syslog.appname: [sshd, sshd-session]}\n  condition: sel')).toEqual(['process.name ∈ sshd', 'log.syslog.appname ∈ sshd,sshd-session']);
+    // A field every branch requires is one requirement, not alternatives.
+    expect(alternatives('  a: {process.name: sshd}\n  b: {process.name: su}\n  condition: a or b')).toEqual(['process.name ∈ sshd,su']);
+    // An AND of such ORs: the alternatives of one of them (the fewest).
+    expect(alternatives('  a: [{process.name: sshd}, {event.module: sshd}]\n  b: [{user.name: root}, {user.id: "0"}, {group.name: wheel}]\n  condition: a and b')).toEqual(['process.name ∈ sshd', 'event.module ∈ sshd']);
+    // A branch that can be told nothing of leaves nothing to tell.
+    expect(alternatives('  a: {process.name: sshd}\n  b: {process.name|startswith: ssh}\n  condition: a or b')).toBeUndefined();
+    expect(alternatives('  a: {process.name: sshd}\n  condition: not a')).toBeUndefined();
   });
 
   it('nothing from items that are not plain equality: wildcards, modifiers, null, numbers, keywords, NOT', () => {
@@ -64,5 +88,32 @@ describe('what a match requires', () => {
       }
     }
     expect(checked).toBeGreaterThan(0);
+  });
+
+  it('never skips a logsource: an event that meets a pipeline condition meets one of its alternatives', async () => {
+    const pack = await loadRules(BUILTIN_RULES_DIR);
+    const ctx = pack.createContext();
+    const events = [
+      { process: { name: 'SSHD' }, event: { module: 'system', dataset: 'system.auth', category: ['authentication'] } },
+      { log: { syslog: { appname: 'sudo', facility: { name: 'AuthPriv' } } }, process: { name: 'apt', parent: { name: 'sudo' } } },
+      { observer: { type: 'firewall' }, event: { category: ['network'], module: 'iptables' } },
+      { event: { category: ['network'], module: 'CEF' } },
+      { event: { category: ['web'], dataset: 'nginx.access' } },
+      { event: { module: 'auditd', category: ['process'], type: ['start'] } },
+      { process: { name: 'crond' }, event: { dataset: 'system.cron' } },
+    ];
+    const conditions = new Set(pack.detections.map((rule) => rule.mapping.condition).filter((condition) => condition !== undefined));
+    let checked = 0;
+    for (const condition of conditions) {
+      const choices = alternativesOf(condition);
+      if (choices === undefined) continue;
+      for (const event of events) {
+        ctx.reset(event);
+        if (!condition(ctx)) continue;
+        checked++;
+        expect(choices.some((requirement) => meetsRequirement(ctx, requirement))).toBe(true);
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(events.length);
   });
 });

@@ -1,4 +1,5 @@
 import type { Matcher, SourceLocation } from '../types.ts';
+import { withRequirementsOfAll } from '../requirement.ts';
 
 /**
  * Processing pipelines: how a Sigma rule written for a logsource (`product: linux, service:
@@ -59,7 +60,7 @@ export class RuleMapping {
     this.#steps = steps.filter((step) => step.kind !== 'add_condition');
     this.vars = vars;
     const conditions = steps.flatMap((step) => (step.kind === 'add_condition' ? [step.condition] : []));
-    this.condition = conditions.length === 0 ? undefined : conditions.length === 1 ? conditions[0] : (ctx) => conditions.every((condition) => condition(ctx));
+    this.condition = conditions.length === 0 ? undefined : conditions.length === 1 ? conditions[0] : withRequirementsOfAll((ctx) => conditions.every((condition) => condition(ctx)), conditions);
   }
 
   /** The event fields a rule's field name stands for (itself when no mapping renames it). */
