@@ -57,7 +57,7 @@ export function alertId(key: string, firstTime: number): string {
 export function alertDocument(rule: SigmaRule, state: AlertState, event: EcsEvent, measure: number | undefined): Alert {
   const score = SEVERITY_SCORE[rule.level];
   const enrichment = state.enrichment;
-  const attack = threatFromTags(rule.tags);
+  const attack = ruleThreat(rule);
   const threat = enrichment && enrichment.enrichments.length > 0 ? { ...attack, enrichments: enrichment.enrichments.map((entry) => jsonCopy(entry)) } : attack;
   const firstSeen = new Date(state.firstSeen).toISOString();
   return {
@@ -92,6 +92,15 @@ export function alertDocument(rule: SigmaRule, state: AlertState, event: EcsEven
       },
     },
   };
+}
+
+const threatsOfRules = new WeakMap<SigmaRule, Alert['threat']>();
+
+/** The rule's ATT&CK block (worked out from its tags once per rule), as a copy of its own for one document. */
+function ruleThreat(rule: SigmaRule): Alert['threat'] {
+  let threat = threatsOfRules.get(rule);
+  if (threat === undefined && !threatsOfRules.has(rule)) threatsOfRules.set(rule, (threat = threatFromTags(rule.tags)));
+  return jsonCopy(threat);
 }
 
 /** The latest event's source, destination and host as the alert shows them, with their enrichment (geo, AS). */

@@ -106,7 +106,7 @@ export class GroupState {
     const t = entries[index]!.t;
     let start = lowerBound(entries, t - this.#timespanMs);
     let end = start - 1;
-    const counts = new Map<string | number, number>();
+    const counts = this.#keyed ? new Map<string | number, number>() : undefined;
     let best: Window = { start: index, end: index, measure: 0 };
     let weight = 0;
     for (; start <= index; start++) {
@@ -115,13 +115,13 @@ export class GroupState {
         end++;
         weight += entries[end]!.w;
         const key = entries[end]!.k;
-        if (this.#keyed && key !== null) counts.set(key, (counts.get(key) ?? 0) + 1);
+        if (counts !== undefined && key !== null) counts.set(key, (counts.get(key) ?? 0) + 1);
       }
-      const measure = this.#keyed ? counts.size : weight;
+      const measure = counts !== undefined ? counts.size : weight;
       if (measure > best.measure) best = { start, end, measure };
       weight -= entries[start]!.w;
       const leaving = entries[start]!.k;
-      if (this.#keyed && leaving !== null) {
+      if (counts !== undefined && leaving !== null) {
         const left = (counts.get(leaving) ?? 1) - 1;
         if (left === 0) counts.delete(leaving);
         else counts.set(leaving, left);
