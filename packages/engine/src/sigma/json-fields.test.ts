@@ -49,6 +49,8 @@ describe('JsonFieldIndex', () => {
     'a key written with escapes': '{"\\u0075ser":{"na\\u006de":"escaped"},"message":"m"}',
     'brackets and braces inside strings': '{"message":"{[}]\\"{","labels":{"note":"}}]]"},"user":{"name":"x"}}',
     'empty objects and arrays': '{"user":{},"process":{"args":[]},"event":{"category":[]}}',
+    'keys that begin like wanted ones': '{"users":{"name":"no"},"use":1,"user":{"nam":"no","names":["no"],"name":"yes"},"source":{"ipv":"no","ip":"yes"},"sourceip":"no"}',
+    'a wanted key with space before its colon': '{"user" :{"name" : "spaced"},"source":{"ip":"x"}}',
   };
   for (const [name, text] of Object.entries(cases)) {
     it(`reads what JSON.parse reads: ${name}`, () => {

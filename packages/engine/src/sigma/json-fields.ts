@@ -20,6 +20,10 @@ interface KeyNode {
   readonly slots: number[];
   /** The scan in which the key was last met. */
   seen: number;
+  /** Children by the first character of their key (ASCII), to be recognised without finding where the key ends first. */
+  readonly byFirstChar: (KeyNode[] | undefined)[];
+  /** The key as the text writes it with its colon: `"key":`. */
+  readonly token: string;
 }
 
 const QUOTE = 34;
@@ -49,7 +53,10 @@ export class JsonFieldIndex {
       for (const part of parts) {
         const bucket = (current.children[part.length] ??= []);
         let child = bucket.find((candidate) => candidate.key === part);
-        if (!child) bucket.push((child = node(part)));
+        if (!child) {
+          bucket.push((child = node(part)));
+          if (part.charCodeAt(0) < 128) (current.byFirstChar[part.charCodeAt(0)] ??= []).push(child);
+        }
         child.slots.push(slot);
         current = child;
       }
@@ -126,12 +133,21 @@ export class JsonFieldIndex {
     if (text.charCodeAt(at) === CLOSE_BRACE) return at + 1;
     for (;;) {
       if (text.charCodeAt(at) !== QUOTE) return -1;
-      const keyEnd = stringEnd(text, at);
-      if (keyEnd < 0) return -1;
-      const child = this.#child(parent, at, keyEnd);
-      const colon = text.charCodeAt(keyEnd) === COLON ? keyEnd : skipSpace(text, keyEnd);
-      if (text.charCodeAt(colon) !== COLON) return -1;
-      const value = isSpace(text.charCodeAt(colon + 1)) ? skipSpace(text, colon + 1) : colon + 1;
+      // A wanted key as JSON.stringify writes it (`"key":`) is recognised in one comparison;
+      // any other key is found to its end and looked up (or skipped).
+      let child = wantedKeyAt(text, at, parent);
+      let value: number;
+      if (child !== undefined) {
+        value = at + child.token.length;
+      } else {
+        const keyEnd = stringEnd(text, at);
+        if (keyEnd < 0) return -1;
+        child = this.#child(parent, at, keyEnd);
+        const colon = text.charCodeAt(keyEnd) === COLON ? keyEnd : skipSpace(text, keyEnd);
+        if (text.charCodeAt(colon) !== COLON) return -1;
+        value = colon + 1;
+      }
+      if (isSpace(text.charCodeAt(value))) value = skipSpace(text, value);
       let end: number;
       if (child === undefined) {
         end = valueEnd(text, value);
@@ -171,7 +187,15 @@ export class JsonFieldIndex {
 }
 
 function node(key: string): KeyNode {
-  return { key, slot: -1, children: [], slots: [], seen: 0 };
+  return { key, slot: -1, children: [], slots: [], seen: 0, byFirstChar: [], token: `${JSON.stringify(key)}:` };
+}
+
+/** The wanted child of `parent` whose `"key":` the text has at `quote`, if any. */
+function wantedKeyAt(text: string, quote: number, parent: KeyNode): KeyNode | undefined {
+  const candidates = parent.byFirstChar[text.charCodeAt(quote + 1)];
+  if (candidates === undefined) return undefined;
+  for (const candidate of candidates) if (text.startsWith(candidate.token, quote)) return candidate;
+  return undefined;
 }
 
 function isSpace(c: number): boolean {
