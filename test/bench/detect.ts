@@ -31,7 +31,8 @@ import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
 import { partitionForKey } from '@vigil/bus';
 import { BUILTIN_RULES_DIR, DetectionEngine, PartitionedDetection, applyEngineHeapSettings, engineConfigSchema, eventTexts, loadRules, splitHitBundle, type Ruleset } from '@vigil/engine';
 import { BatchSigner, BatchVerifier, createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from '@vigil/provenance';
-import { compressSignedBatch, type EcsEvent } from '@vigil/schema';
+import type { EcsEvent } from '@vigil/schema';
+import { edgeBatch } from './edge-batch.ts';
 import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
 import { startEnrichment, writeEnrichmentData } from './enrichment-data.ts';
 import { generateMix } from './lines.ts';
@@ -76,8 +77,7 @@ function signedBatches(events: readonly EcsEvent[]): { batches: Buffer[]; verifi
   const signer = new BatchSigner({ edgeId: 'bench-edge', privateKeyPem: keys.privateKeyPem, certificatePem: issueEdgeCertificate(ca, { edgeId: 'bench-edge', publicKeyPem: keys.publicKeyPem }) });
   const batches: Buffer[] = [];
   for (let first = 0; first < events.length; first += BATCH_EVENTS) {
-    const slice = events.slice(first, first + BATCH_EVENTS).map((event) => Buffer.from(JSON.stringify(event)));
-    batches.push(compressSignedBatch(signer.sign({ edgeId: 'bench-edge', bootId: 'bench-boot', sequence: BigInt(batches.length + 1), sentAtMs: Date.now(), events: slice })));
+    batches.push(edgeBatch(signer, 'bench-boot', BigInt(batches.length + 1), events.slice(first, first + BATCH_EVENTS)));
   }
   return { batches, verifier: new BatchVerifier({ caCertificatePem: ca.certificatePem }) };
 }

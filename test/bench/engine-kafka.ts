@@ -20,12 +20,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createKafkaBus } from '@vigil/bus';
 import { normalizeSyslog, ParserRegistry } from '@vigil/edge';
 import { BatchSigner, createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from '@vigil/provenance';
-import { TOPICS, compressSignedBatch } from '@vigil/schema';
+import { TOPICS } from '@vigil/schema';
 import { TOPIC_SPECS } from '../../packages/cli/src/topics.ts';
 import { startDedicatedKafka, type DedicatedKafka } from '../distributed/cluster.ts';
 import { REPO_ROOT, freePort } from '../e2e/harness.ts';
 import { VIGIL_NODE_ENV, VIGIL_NODE_FLAGS } from './edge-harness.ts';
 import { writeEnrichmentData } from './enrichment-data.ts';
+import { edgeBatch } from './edge-batch.ts';
 import { generateMix } from './lines.ts';
 import { describeMachine } from './machine.ts';
 import { sampleProcess } from './proc.ts';
@@ -55,18 +56,17 @@ function signedBatches(signers: readonly BatchSigner[], round: number): { key: s
   const receivedAt = new Date().toISOString();
   const nowMs = Date.parse(receivedAt);
   // Each round's events come a day after the last round's, as a stream's would: the mix's own times repeat.
-  const texts = generateMix(EVENTS, MIX_SEED + round).map((entry) => {
+  const events = generateMix(EVENTS, MIX_SEED + round).map((entry) => {
     const event = normalizeSyslog(entry.line, receivedAt, 'syslog_tcp', parsers, nowMs).event;
     if (event['@timestamp']) event['@timestamp'] = new Date(Date.parse(event['@timestamp']) + round * 86_400_000).toISOString();
-    return Buffer.from(JSON.stringify(event));
+    return event;
   });
   const messages: { key: string; value: Buffer }[] = [];
-  const perEdge = Math.ceil(texts.length / BATCH_EVENTS / signers.length);
-  for (let first = 0, index = 0; first < texts.length; first += BATCH_EVENTS, index++) {
+  const perEdge = Math.ceil(events.length / BATCH_EVENTS / signers.length);
+  for (let first = 0, index = 0; first < events.length; first += BATCH_EVENTS, index++) {
     const signer = signers[index % signers.length]!;
     const sequence = BigInt(round * perEdge + Math.floor(index / signers.length) + 1);
-    const batch = { edgeId: signer.edgeId, bootId: 'bench-boot', sequence, sentAtMs: Date.now(), events: texts.slice(first, first + BATCH_EVENTS) };
-    messages.push({ key: signer.edgeId, value: compressSignedBatch(signer.sign(batch)) });
+    messages.push({ key: signer.edgeId, value: edgeBatch(signer, 'bench-boot', sequence, events.slice(first, first + BATCH_EVENTS)) });
   }
   return messages;
 }

@@ -21,8 +21,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { normalizeSyslog, ParserRegistry, stamp, type BatchStamp } from '@vigil/edge';
-import { eventIdPrefix, type EcsEvent } from '@vigil/schema';
+import { batchStamp, normalizeSyslog, ParserRegistry, stamp, type BatchStamp } from '@vigil/edge';
+import type { EcsEvent } from '@vigil/schema';
 import { createOpenSearchStore, createSqliteStore, type StorableEvent, type Store } from '@vigil/store';
 import { generateMix } from './lines.ts';
 import { describeMachine, median, percentile } from './machine.ts';
@@ -79,7 +79,7 @@ async function load(store: Store, nowMs: number): Promise<{ loadSeconds: number;
   const lines = generateMix(EVENTS, MIX_SEED);
   prepareMs += performance.now() - started;
   const edges = Array.from({ length: EDGES }, (_, index) => ({ id: `bench-edge-${index + 1}`, bootId: `bench-boot-${index + 1}`, sequence: 0n }));
-  let batchStamp: BatchStamp | undefined;
+  let stampOfBatch: BatchStamp | undefined;
   let position = 0;
   for (let first = 0; first < EVENTS; first += BATCH) {
     started = performance.now();
@@ -90,16 +90,16 @@ async function load(store: Store, nowMs: number): Promise<{ loadSeconds: number;
       // The edge normalizes a line when it receives it: as if this one arrived at its own time.
       const event = normalizeSyslog(lines[i]!.line, timestamp, 'syslog_tcp', parsers, tsMs).event;
       event['@timestamp'] = timestamp;
-      if (batchStamp === undefined || position === EDGE_BATCH) {
+      if (stampOfBatch === undefined || position === EDGE_BATCH) {
         const edge = edges[Math.floor(i / EDGE_BATCH) % EDGES]!;
         edge.sequence++;
-        batchStamp = { idPrefix: eventIdPrefix(edge.id, edge.bootId, edge.sequence), edge: { id: edge.id, boot_id: edge.bootId }, sequence: Number(edge.sequence) };
+        stampOfBatch = batchStamp({ edgeId: edge.id, bootId: edge.bootId }, edge.sequence);
         position = 0;
       }
-      stamp(event, batchStamp, position++);
+      stamp(event, stampOfBatch, position++);
       // As the indexer stores a verified batch (`decodeVerifiedEvents`): core receipt time and signature status.
       event.event!.ingested = new Date(tsMs + 40).toISOString();
-      event.vigil = { ...event.vigil, signature: { status: 'verified', key_id: `${batchStamp.edge.id}-key` } };
+      event.vigil = { ...event.vigil, signature: { status: 'verified', key_id: `${stampOfBatch.edge.id}-key` } };
       pick(picks, event, nowMs - tsMs);
       events.push(event as StorableEvent);
     }

@@ -84,7 +84,7 @@ export interface BatchStamp {
   sequence: number;
 }
 
-export function batchStamp(context: SealContext, sequence: bigint): BatchStamp {
+export function batchStamp(context: Pick<SealContext, 'edgeId' | 'bootId'>, sequence: bigint): BatchStamp {
   return { idPrefix: eventIdPrefix(context.edgeId, context.bootId, sequence), edge: { id: context.edgeId, boot_id: context.bootId }, sequence: Number(sequence) };
 }
 
