@@ -2,37 +2,46 @@
  * The hits a partition applied lately, so that the same hit applied again is recognised: a
  * batch of events matched twice (stage one redelivered it after a crash, before its offsets
  * were committed) or a correlation firing sent twice (stage two replayed onto an older
- * checkpoint). A hit is its first event's id, its rule and its destination; hits of events
- * without an id are not remembered. The last `capacity` hits are kept, as 53-bit hashes.
+ * checkpoint). A hit is its first event's id, its rule and its destination (its alert, or a
+ * correlation's input position); hits of events without an id are not remembered.
+ *
+ * Each hit is kept as a 53-bit hash, split into a 31-bit key and a 22-bit check so that both
+ * are small integers (a map of them allocates nothing per hit). Hits are remembered in two
+ * generations of `capacity / 2`: when the newer one is full, the older one is dropped whole. So
+ * at least the last `capacity / 2` hits and at most `capacity` are known, without removing hits
+ * one by one.
  */
 export class RecentHits {
-  readonly #capacity: number;
-  readonly #seen = new Set<number>();
+  readonly #generationSize: number;
+  #newer = new Map<number, number>();
+  #older = new Map<number, number>();
 
   constructor(capacity = 200_000) {
-    this.#capacity = capacity;
+    this.#generationSize = Math.max(1, Math.floor(capacity / 2));
   }
 
-  /** Records the hit; false when it was applied already. */
-  first(eventId: string | undefined, rule: string, destination: string): boolean {
+  /** Records the hit on `destination` (`position`: a correlation's input position, -1 for an alert); false when it was applied already. */
+  first(eventId: string | undefined, rule: string, destination: string, position = -1): boolean {
     if (eventId === undefined || eventId === '') return true;
-    const key = hash53(`${eventId}\u0000${rule}\u0000${destination}`);
-    if (this.#seen.has(key)) return false;
-    this.#seen.add(key);
-    // A Set iterates in insertion order: the oldest goes first.
-    if (this.#seen.size > this.#capacity) this.#seen.delete(this.#seen.values().next().value!);
+    const a = fnv(fnv(fnv(FNV_A, eventId, 0x01000193), rule, 0x01000193), destination, 0x01000193) ^ position;
+    const b = fnv(fnv(fnv(FNV_B, eventId, 0x0100019d), rule, 0x0100019d), destination, 0x0100019d) ^ position;
+    const key = a >>> 1;
+    const check = ((a & 1) << 21) | ((b >>> 11) & 0x1fffff);
+    if (this.#newer.get(key) === check || this.#older.get(key) === check) return false;
+    if (this.#newer.size >= this.#generationSize) {
+      this.#older = this.#newer;
+      this.#newer = new Map();
+    }
+    this.#newer.set(key, check);
     return true;
   }
 }
 
-/** Two 32-bit FNV-1a hashes of the text (different offsets), combined into 53 bits. */
-function hash53(text: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x0100019d);
-  }
-  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+const FNV_A = 0x811c9dc5;
+const FNV_B = 0x01000193 ^ 0x5bd1e995;
+
+/** FNV-1a over `text` and a separator after it, from `hash`, with `prime`. */
+function fnv(hash: number, text: string, prime: number): number {
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), prime);
+  return Math.imul(hash, prime);
 }
