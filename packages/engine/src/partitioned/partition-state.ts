@@ -96,7 +96,7 @@ export class PartitionState {
       for (let index = 0; index < entry.to.length; index++) {
         const to = entry.to[index]!;
         if (this.#ruleStates?.disabled.has(to.kind === 'alert' ? entry.rule : to.correlation)) continue;
-        if (!(to.kind === 'alert' ? this.#applied.first(record.ids[0], entry.rule, 'alert') : this.#applied.first(record.ids[0], entry.rule, to.correlation, to.position))) {
+        if (!(to.kind === 'alert' ? this.#applied.first(record.ids[0], rule) : this.#applied.first(record.ids[0], rule, inputs[index]!.correlation, to.position))) {
           this.duplicates++;
           continue;
         }

@@ -42,6 +42,8 @@ export class JsonFieldIndex {
   readonly #ends: Int32Array;
   #text = '';
   #scan = 0;
+  /** Where the text's next backslash after the last key checked is (its length when none; -1 before the first check). */
+  #nextBackslash = -1;
 
   /** `paths`: the split field path of each slot. */
   constructor(paths: readonly (readonly string[])[]) {
@@ -73,6 +75,7 @@ export class JsonFieldIndex {
   scan(text: string): boolean {
     this.#text = text;
     this.#scan++;
+    this.#nextBackslash = -1;
     this.#starts.fill(-1);
     const start = skipSpace(text, 0);
     if (text.charCodeAt(start) !== OPEN_BRACE) return false;
@@ -178,11 +181,24 @@ export class JsonFieldIndex {
       for (const child of bucket) if (text.startsWith(child.key, quote + 1)) return child;
     }
     // A key written with escapes (`"\u0075ser"`) is the same key once decoded.
-    if (hasBackslash(text, quote + 1, end - 1)) {
+    if (this.#hasBackslash(quote + 1, end - 1)) {
       const key = JSON.parse(text.slice(quote, end)) as string;
       return parent.children[key.length]?.find((child) => child.key === key);
     }
     return undefined;
+  }
+
+  /**
+   * Whether `[from, to)` of the text holds a backslash. Keys are checked left to right, so the
+   * next backslash is searched for once and reused until the scan passes it: most events have
+   * none after their message, and a key is not read twice.
+   */
+  #hasBackslash(from: number, to: number): boolean {
+    if (this.#nextBackslash < from) {
+      const found = this.#text.indexOf('\\', from);
+      this.#nextBackslash = found < 0 ? this.#text.length : found;
+    }
+    return this.#nextBackslash < to;
   }
 }
 
@@ -202,10 +218,6 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
-function hasBackslash(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (text.charCodeAt(i) === BACKSLASH) return true;
-  return false;
-}
 
 function skipSpace(text: string, at: number): number {
   for (;;) {
