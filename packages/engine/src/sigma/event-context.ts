@@ -71,6 +71,13 @@ export class EventContext {
   readonly #lowGen: number[];
   readonly #low: LoweredValue[];
   readonly #fields: JsonFieldIndex;
+  /**
+   * The slots read for the current event, cleared when the next one comes: a value read from an
+   * event's text is a view of the whole text, and a slot few events have would otherwise keep an
+   * old event's text alive until another event fills it (long enough to be promoted).
+   */
+  readonly #read: Int32Array;
+  #readCount = 0;
   #event: unknown = undefined;
   /** The current event's JSON text while it has not been parsed (undefined once it has, or for an object event). */
   #text: string | undefined = undefined;
@@ -92,6 +99,7 @@ export class EventContext {
     this.#raw = new Array<unknown>(size).fill(undefined);
     this.#lowGen = new Array<number>(size).fill(0);
     this.#low = new Array<LoweredValue>(size).fill(undefined);
+    this.#read = new Int32Array(size);
     this.#fields = new JsonFieldIndex(table.paths);
   }
 
@@ -122,6 +130,7 @@ export class EventContext {
 
   /** Points the context at the next event; cached fields of the previous one become stale. */
   reset(event: unknown): void {
+    this.#forgetValues();
     this.#event = event;
     this.#text = undefined;
     this.#gen++;
@@ -132,6 +141,7 @@ export class EventContext {
    * the text is not a JSON object.
    */
   resetText(text: string): void {
+    this.#forgetValues();
     this.#gen++;
     if (this.#fields.scan(text)) {
       this.#text = text;
@@ -141,6 +151,15 @@ export class EventContext {
     // Not the shape the scanner follows (or not JSON at all): JSON.parse decides.
     this.#text = undefined;
     this.#event = parseEvent(text);
+  }
+
+  #forgetValues(): void {
+    for (let i = 0; i < this.#readCount; i++) {
+      const slot = this.#read[i]!;
+      this.#raw[slot] = undefined;
+      this.#low[slot] = undefined;
+    }
+    this.#readCount = 0;
   }
 
   /** The current event's JSON text while it is not parsed (undefined once it is, or for an event given as an object). */
@@ -163,6 +182,7 @@ export class EventContext {
       if (this.#enrichedSlots?.[slot] === 1) this.enriched();
       this.#raw[slot] = this.#text !== undefined ? this.#fields.value(slot) : readPath(this.#event, this.#paths[slot]!);
       this.#rawGen[slot] = this.#gen;
+      this.#read[this.#readCount++] = slot;
     }
     return this.#raw[slot];
   }
