@@ -65,6 +65,24 @@ describe('a group of a correlation', () => {
     expect(group.takeUnreported(0, 30_000).map((taken) => taken.t)).toEqual([20_000]);
   });
 
+  it('hands out a late entry that lands among reported ones, and never a reported one', () => {
+    const group = keyed();
+    group.insert(entry(100, 'a'));
+    group.insert(entry(200, 'b'));
+    expect(group.takeUnreported(0, 1_000).map((taken) => taken.t)).toEqual([100, 200]);
+    group.insert(entry(150, 'c'));
+    group.insert(entry(120, 'd', true));
+    expect(group.takeUnreported(0, 1_000).map((taken) => taken.t)).toEqual([150]);
+    group.insert(entry(300, 'e'));
+    group.insert(entry(50, 'f'));
+    // Only what the window [140, 1000] holds.
+    expect(group.takeUnreported(140, 1_000).map((taken) => taken.t)).toEqual([300]);
+    expect(group.takeUnreported(0, 1_000).map((taken) => taken.t)).toEqual([50]);
+    expect(group.dropOldest(2)).toBeUndefined();
+    group.insert(entry(60, 'g'));
+    expect(group.takeUnreported(0, 1_000).map((taken) => taken.t)).toEqual([60]);
+  });
+
   it('groups do not share their lists', () => {
     const first = keyed();
     const second = keyed();
