@@ -36,18 +36,16 @@ export class GroupState {
   readonly values: Readonly<Record<string, string>>;
   /** The watermark when the group was last touched; idle groups expire from it. */
   touched: number;
-  // Most groups hold a single entry (one failed login from an address): the entries start as a
-  // list of one rather than with the 17 slots an empty array's first push makes room for, keys
-  // are counted in a map only once the trailing window holds two entries, and the unreported
-  // entries are found from an index instead of being kept in a list of their own.
+  // Most groups hold a single entry (one failed login from an address): the lists start at the
+  // size of one rather than at the 17 slots an empty array's first push makes room for, and
+  // keys are counted in a map only once the trailing window holds two entries.
   #entries: Entry[] = NO_ENTRIES;
   readonly #timespanMs: number;
   readonly #keyed: boolean;
   /** Entries per key in the trailing window; undefined while the window holds at most one entry. */
   #keyCounts: Map<string | number, number> | undefined;
   #trailingWeight = 0;
-  /** Every entry before this index has been reported. */
-  #firstUnreported = 0;
+  #pending: Entry[] = NO_ENTRIES;
   #winStart = 0;
 
   constructor(values: Readonly<Record<string, string>>, timespanMs: number, keyed: boolean, touched: number) {
@@ -73,6 +71,7 @@ export class GroupState {
     if (entries.length === 0) {
       this.#entries = [entry];
       this.#count(entry);
+      if (!entry.rep) this.#addPending(entry, 0);
       return { index: 0, inOrder: true };
     }
     if (entry.t >= this.maxT) {
@@ -80,13 +79,14 @@ export class GroupState {
       const from = entry.t - this.#timespanMs;
       while (entries[this.#winStart]!.t < from) this.#uncount(entries[this.#winStart++]!);
       this.#count(entry);
+      if (!entry.rep) this.#addPending(entry, this.#pending.length);
       return { index: entries.length - 1, inOrder: true };
     }
     const index = upperBound(entries, entry.t);
     entries.splice(index, 0, entry);
     if (entry.t >= this.maxT - this.#timespanMs) this.#count(entry);
     else this.#winStart++;
-    if (index < this.#firstUnreported) this.#firstUnreported = entry.rep ? this.#firstUnreported + 1 : index;
+    if (!entry.rep) this.#addPending(entry, upperBound(this.#pending, entry.t));
     return { index, inOrder: false };
   }
 
@@ -142,23 +142,39 @@ export class GroupState {
   dropOldest(count: number): void {
     if (count <= 0) return;
     const removed = this.#entries.splice(0, count);
-    for (let i = this.#winStart; i < removed.length; i++) this.#uncount(removed[i]!);
+    let unreported = false;
+    for (let i = 0; i < removed.length; i++) {
+      if (i >= this.#winStart) this.#uncount(removed[i]!);
+      if (!removed[i]!.rep) unreported = true;
+    }
     this.#winStart = Math.max(0, this.#winStart - count);
-    this.#firstUnreported = Math.max(0, this.#firstUnreported - count);
+    if (unreported) {
+      const gone = new Set(removed);
+      this.#pending = this.#pending.filter((entry) => !gone.has(entry));
+    }
   }
 
   /** Takes the not-yet-reported entries with a time in [from, to], marking them reported. */
   takeUnreported(from: number, to: number): Entry[] {
-    const entries = this.#entries;
     const taken: Entry[] = [];
-    for (let i = Math.max(this.#firstUnreported, lowerBound(entries, from)); i < entries.length && entries[i]!.t <= to; i++) {
-      const entry = entries[i]!;
-      if (entry.rep) continue;
-      entry.rep = true;
-      taken.push(entry);
+    const kept: Entry[] = [];
+    for (const entry of this.#pending) {
+      if (entry.t >= from && entry.t <= to) {
+        entry.rep = true;
+        taken.push(entry);
+      } else {
+        kept.push(entry);
+      }
     }
-    while (this.#firstUnreported < entries.length && entries[this.#firstUnreported]!.rep) this.#firstUnreported++;
+    this.#pending = kept.length === 0 ? NO_ENTRIES : kept;
     return taken;
+  }
+
+  /** Adds an unreported entry to the pending ones at `index` (the shared empty list is replaced, never changed). */
+  #addPending(entry: Entry, index: number): void {
+    if (this.#pending.length === 0) this.#pending = [entry];
+    else if (index === this.#pending.length) this.#pending.push(entry);
+    else this.#pending.splice(index, 0, entry);
   }
 
   /** Distinct keys in the trailing window. */
@@ -196,7 +212,7 @@ export class GroupState {
   }
 }
 
-/** The empty list groups start with, shared (replaced by a list of one at the first entry, never pushed to). */
+/** The empty list groups start with, shared (a group's lists are replaced, never pushed to, while empty). */
 const NO_ENTRIES: Entry[] = [];
 
 /** First index whose time is ≥ t. */
