@@ -76,7 +76,7 @@ export class EventContext {
    * event's text is a view of the whole text, and a slot few events have would otherwise keep an
    * old event's text alive until another event fills it (long enough to be promoted).
    */
-  readonly #read: Int32Array;
+  readonly #readSlots: Int32Array;
   #readCount = 0;
   #event: unknown = undefined;
   /** The current event's JSON text while it has not been parsed (undefined once it has, or for an object event). */
@@ -99,7 +99,7 @@ export class EventContext {
     this.#raw = new Array<unknown>(size).fill(undefined);
     this.#lowGen = new Array<number>(size).fill(0);
     this.#low = new Array<LoweredValue>(size).fill(undefined);
-    this.#read = new Int32Array(size);
+    this.#readSlots = new Int32Array(size);
     this.#fields = new JsonFieldIndex(table.paths);
   }
 
@@ -155,7 +155,7 @@ export class EventContext {
 
   #forgetValues(): void {
     for (let i = 0; i < this.#readCount; i++) {
-      const slot = this.#read[i]!;
+      const slot = this.#readSlots[i]!;
       this.#raw[slot] = undefined;
       this.#low[slot] = undefined;
     }
@@ -182,7 +182,7 @@ export class EventContext {
       if (this.#enrichedSlots?.[slot] === 1) this.enriched();
       this.#raw[slot] = this.#text !== undefined ? this.#fields.value(slot) : readPath(this.#event, this.#paths[slot]!);
       this.#rawGen[slot] = this.#gen;
-      this.#read[this.#readCount++] = slot;
+      this.#readSlots[this.#readCount++] = slot;
     }
     return this.#raw[slot];
   }
