@@ -218,7 +218,6 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 10 || c === 13 || c === 9;
 }
 
-
 function skipSpace(text: string, at: number): number {
   for (;;) {
     const c = text.charCodeAt(at);
