@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createEmbeddedBus, createKafkaBus, type Bus, type BusConsumer } from '@vigil/bus';
-import { TOPICS, decodeEventBatch, decodeSignedBatch } from '@vigil/schema';
+import { TOPICS, decodeEventBatch, decodeSignedBatch, eventBatchBytes } from '@vigil/schema';
 import { REPO_ROOT } from '../e2e/harness.ts';
 
 /**
@@ -155,7 +155,7 @@ export class BusCounter {
     await counter.#consumer.run(async (batch) => {
       for (const message of batch.messages) {
         if (!message.key?.equals(key)) continue;
-        counter.#count += decodeEventBatch(decodeSignedBatch(message.value).batch).events.length;
+        counter.#count += decodeEventBatch(eventBatchBytes(decodeSignedBatch(message.value))).events.length;
         counter.#lastAppendMs = Math.max(counter.#lastAppendMs, message.timestamp);
       }
       for (const wake of counter.#waiters) wake();

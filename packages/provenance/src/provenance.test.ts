@@ -2,7 +2,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decodeSignedBatch, encodeSignedBatch, type EventBatch } from '@vigil/schema';
+import { PackedEventsWriter, ScratchBuffer, decodeSignedBatch, encodeSignedBatch, type EventBatch } from '@vigil/schema';
 import { createCertificateAuthority, generateRsaKeyPair, issueEdgeCertificate } from './ca.ts';
 import { loadOrCreateCa, loadOrEnrollLocalEdge } from './pki-files.ts';
 import { SequenceCounter } from './sequence-counter.ts';
@@ -40,6 +40,37 @@ describe('batch signatures', () => {
     const result = verifier.verify(encodeSignedBatch({ ...signed, batch: tampered }));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error.code).toBe('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE');
+  });
+
+  describe('compressed as edges publish them (the signature over the zstd frame)', () => {
+    const compressed = (overrides: Partial<EventBatch> = {}) => {
+      const { events, ...header } = batch(overrides);
+      const packed = new PackedEventsWriter();
+      for (const event of events) packed.addBytes(event);
+      return signer.signPackedCompressed(header, packed, new ScratchBuffer());
+    };
+
+    it('verifies them and returns their content', () => {
+      const result = verifier.verify(compressed());
+      expect(result.ok && result.batch.sequence).toBe(7n);
+      expect(result.ok && Buffer.from(result.batch.events[0]!).toString()).toBe('{"message":"hi"}');
+    });
+
+    it('rejects a changed frame, naming the batch it claims to be', () => {
+      const signed = decodeSignedBatch(compressed());
+      // A byte of the frame's content changed: it still decompresses, to other events.
+      const tampered = Buffer.from(signed.zstdBatch);
+      tampered.writeUInt8(tampered.readUInt8(tampered.length - 3) ^ 0x01, tampered.length - 3);
+      const result = verifier.verify(encodeSignedBatch({ ...signed, zstdBatch: tampered }));
+      expect(!result.ok && result.error.code).toBe('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE');
+      expect(!result.ok && result.claimedEdgeId).toBe('edge-1');
+    });
+
+    it('rejects a compressed batch that is not a zstd frame as malformed', () => {
+      const signed = decodeSignedBatch(compressed());
+      const notZstd = verifier.verify(encodeSignedBatch({ ...signed, zstdBatch: Buffer.from('not a frame') }));
+      expect(!notZstd.ok && notZstd.error.code).toBe('VIGIL_ERR_PROVENANCE_MALFORMED');
+    });
   });
 
   it('rejects an edge whose certificate comes from another CA', () => {

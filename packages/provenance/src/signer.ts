@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import { PackedEventsWriter, encodeSignedEventBatch, type EventBatch, type PackedEvents, type ScratchBuffer } from '@vigil/schema';
+import { PackedEventsWriter, encodeCompressedSignedEventBatch, encodeSignedEventBatch, type EventBatch, type PackedEvents, type ScratchBuffer, type SignedBatchParts } from '@vigil/schema';
 
 /** The signature algorithm Vigil uses for batches: RSA PKCS#1 v1.5 over SHA-256. */
 export const BATCH_SIGNATURE_ALGORITHM = 'rsa-sha256';
@@ -48,16 +48,28 @@ export class BatchSigner {
    * written into `into` when given (the bytes are then valid until its next use).
    */
   signPacked(header: Omit<EventBatch, 'events'>, events: PackedEvents, into?: ScratchBuffer): Buffer {
+    return encodeSignedEventBatch(this.#parts(header, events), into);
+  }
+
+  /**
+   * The same with the batch compressed as one zstd frame and the signature made over the frame
+   * (what edges publish); `scratch` holds the plain batch meanwhile, the result is a new buffer.
+   */
+  signPackedCompressed(header: Omit<EventBatch, 'events'>, events: PackedEvents, scratch: ScratchBuffer): Buffer {
+    return encodeCompressedSignedEventBatch(this.#parts(header, events), scratch);
+  }
+
+  #parts(header: Omit<EventBatch, 'events'>, events: PackedEvents): SignedBatchParts {
     if (header.edgeId !== this.edgeId) throw new Error(`batch edge ${header.edgeId} is not this signer's edge ${this.edgeId}`);
     const privateKey = this.#privateKey;
-    return encodeSignedEventBatch({
+    return {
       header,
       events,
       algorithm: BATCH_SIGNATURE_ALGORITHM,
       certificate: this.#certificateDer,
       signatureBytes: this.#signatureBytes,
       sign: (bytes) => sign('sha256', bytes, privateKey),
-    }, into);
+    };
   }
 }
 

@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import { decodeEventBatch, decodeSignedBatch, type EventBatch } from '@vigil/schema';
+import { decodeEventBatch, decodeSignedBatch, eventBatchBytes, signedBytes, type EventBatch, type SignedBatch } from '@vigil/schema';
 import type { VigilError } from '@vigil/runtime';
 import { CertificateTrust, type RevocationCheck } from './certificate-trust.ts';
 import { provenanceErrors } from './errors.ts';
@@ -29,7 +29,8 @@ export interface VerifierOptions {
 
 /**
  * Checks signed batches: the certificate must chain to our CA, be valid now, not be revoked
- * and name the edge the batch claims; the signature must verify over the exact batch bytes.
+ * and name the edge the batch claims; the signature must verify over the exact batch bytes. A
+ * batch signed compressed is decompressed only once its signature holds.
  */
 export class BatchVerifier {
   readonly #trust: CertificateTrust;
@@ -39,31 +40,50 @@ export class BatchVerifier {
   }
 
   verify(bytes: Uint8Array): VerifiedBatch | RejectedBatch {
-    let signed;
-    let batch: EventBatch;
+    let signed: SignedBatch;
     try {
       signed = decodeSignedBatch(bytes);
-      batch = decodeEventBatch(signed.batch);
     } catch (error) {
-      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_MALFORMED', { reason: (error as Error).message }), null);
+      return reject(malformed(error), null);
     }
-    const claimed = batch.edgeId || null;
     if (signed.algorithm !== BATCH_SIGNATURE_ALGORITHM) {
-      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_MALFORMED', { reason: `unsupported algorithm ${signed.algorithm}` }), claimed);
+      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_MALFORMED', { reason: `unsupported algorithm ${signed.algorithm}` }), claimedEdgeId(signed));
     }
     const trusted = this.#trust.check(signed.certificate);
-    if ('code' in trusted) return reject(trusted, claimed);
-    if (!verify('sha256', signed.batch, trusted.certificate.publicKey, signed.signature)) {
+    if ('code' in trusted) return reject(trusted, claimedEdgeId(signed));
+    if (!verify('sha256', signedBytes(signed), trusted.certificate.publicKey, signed.signature)) {
+      const batch = readBatch(signed);
       return reject(
-        provenanceErrors.create('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE', { edgeId: trusted.edgeId, sequence: batch.sequence.toString() }),
-        claimed,
+        provenanceErrors.create('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE', { edgeId: trusted.edgeId, sequence: 'code' in batch ? 'unreadable' : batch.sequence.toString() }),
+        'code' in batch ? null : batch.edgeId || null,
       );
     }
+    const batch = readBatch(signed);
+    if ('code' in batch) return reject(batch, trusted.edgeId);
     if (batch.edgeId !== trusted.edgeId) {
-      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_EDGE_MISMATCH', { claimed: batch.edgeId, edgeId: trusted.edgeId }), claimed);
+      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_EDGE_MISMATCH', { claimed: batch.edgeId, edgeId: trusted.edgeId }), batch.edgeId || null);
     }
     return { ok: true, batch, edgeId: trusted.edgeId, keyId: trusted.keyId };
   }
+}
+
+/** The batch inside a signed batch (decompressed when it is held compressed), or why it cannot be read. */
+function readBatch(signed: SignedBatch): EventBatch | VigilError {
+  try {
+    return decodeEventBatch(eventBatchBytes(signed));
+  } catch (error) {
+    return malformed(error);
+  }
+}
+
+/** The edge a rejected batch claims to come from, when its batch can be read. */
+function claimedEdgeId(signed: SignedBatch): string | null {
+  const batch = readBatch(signed);
+  return 'code' in batch ? null : batch.edgeId || null;
+}
+
+function malformed(error: unknown): VigilError {
+  return provenanceErrors.create('VIGIL_ERR_PROVENANCE_MALFORMED', { reason: (error as Error).message });
 }
 
 function reject(error: VigilError, claimedEdgeId: string | null): RejectedBatch {

@@ -12,12 +12,13 @@ export interface EventBatch {
   events: Uint8Array[];
 }
 
-/** The decoded form of `vigil.v1.SignedBatch`. */
+/** The decoded form of `vigil.v1.SignedBatch`: the batch is in `batch` or, compressed, in `zstdBatch` (the other is empty). */
 export interface SignedBatch {
   batch: Uint8Array;
   signature: Uint8Array;
   algorithm: string;
   certificate: Uint8Array;
+  zstdBatch: Uint8Array;
 }
 
 const root = protobuf.parse(readFileSync(new URL('./envelope.proto', import.meta.url), 'utf8'), { keepCase: false }).root;
@@ -49,30 +50,58 @@ export function decodeEventBatch(bytes: Uint8Array): EventBatch {
   };
 }
 
-export function encodeSignedBatch(signed: SignedBatch): Uint8Array {
+/** Encodes a SignedBatch (protobufjs; the edge's own path is `encodeSignedEventBatch`): its batch plain or compressed. */
+export function encodeSignedBatch(signed: Omit<SignedBatch, 'batch' | 'zstdBatch'> & Partial<Pick<SignedBatch, 'batch' | 'zstdBatch'>>): Uint8Array {
   return SignedBatchType.encode(SignedBatchType.fromObject(signed)).finish();
 }
 
-/** The most bytes a compressed SignedBatch may expand to; more is refused (a decompression bomb). */
+/** The most bytes a compressed SignedBatch or batch may expand to; more is refused (a decompression bomb). */
 export const MAX_SIGNED_BATCH_BYTES = 128 * 1024 * 1024;
 
-/** True when `bytes` is one zstd frame (magic 28 B5 2F FD): a SignedBatch as edges publish it. */
+/** True when `bytes` is one zstd frame (magic 28 B5 2F FD). */
 export function isZstdFrame(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x28 && bytes[1] === 0xb5 && bytes[2] === 0x2f && bytes[3] === 0xfd;
 }
 
+/** The first byte of a SignedBatch that starts with its `zstd_batch` (field 5, length-delimited), as edges write it. */
+const ZSTD_BATCH_TAG = (5 << 3) | 2;
+
 /**
- * Decodes a SignedBatch, as published on `vigil.events`: the protobuf bytes, or those bytes
- * compressed as one zstd frame (what edges send; a protobuf SignedBatch never starts with the
- * zstd magic). Throws on malformed bytes, missing parts, or more than MAX_SIGNED_BATCH_BYTES.
+ * True when `bytes` hold zstd-compressed content already, so compressing them again only costs:
+ * a zstd frame, or a SignedBatch whose first field is a zstd-compressed batch (what edges publish).
+ */
+export function isPrecompressed(bytes: Uint8Array): boolean {
+  if (isZstdFrame(bytes)) return true;
+  if (bytes[0] !== ZSTD_BATCH_TAG) return false;
+  let at = 1;
+  while (at < bytes.length && at < 6 && bytes[at]! & 0x80) at++;
+  return isZstdFrame(bytes.subarray(at + 1, at + 5));
+}
+
+/**
+ * Decodes a SignedBatch, as published on `vigil.events`: the protobuf bytes (the batch inside
+ * them plain or zstd-compressed), or, as earlier edges sent them, those bytes compressed as
+ * one zstd frame (a protobuf SignedBatch never starts with the zstd magic). A compressed batch
+ * is left compressed: `eventBatchBytes` opens it once its signature is checked. Throws on
+ * malformed bytes, missing parts, or more than MAX_SIGNED_BATCH_BYTES.
  */
 export function decodeSignedBatch(bytes: Uint8Array): SignedBatch {
   const raw = isZstdFrame(bytes) ? decompressFrame(bytes) : bytes;
   const object = SignedBatchType.toObject(SignedBatchType.decode(raw), { bytes: Uint8Array, defaults: true }) as SignedBatch;
-  if (object.batch.length === 0 || object.signature.length === 0 || object.certificate.length === 0) {
-    throw new Error('signed batch lacks its batch, signature or certificate');
-  }
+  if ((object.batch.length === 0) === (object.zstdBatch.length === 0)) throw new Error('signed batch must hold its batch either plain or compressed, not both or neither');
+  if (object.signature.length === 0 || object.certificate.length === 0) throw new Error('signed batch lacks its signature or certificate');
+  if (object.zstdBatch.length > 0 && !isZstdFrame(object.zstdBatch)) throw new Error('signed batch\'s compressed batch is not a zstd frame');
   return object;
+}
+
+/** The bytes a SignedBatch's signature is over: its batch as it holds it, plain or compressed. */
+export function signedBytes(signed: SignedBatch): Uint8Array {
+  return signed.zstdBatch.length > 0 ? signed.zstdBatch : signed.batch;
+}
+
+/** A SignedBatch's encoded EventBatch, decompressed when it holds it compressed. Throws past MAX_SIGNED_BATCH_BYTES. */
+export function eventBatchBytes(signed: SignedBatch): Uint8Array {
+  return signed.zstdBatch.length > 0 ? decompressFrame(signed.zstdBatch) : signed.batch;
 }
 
 /**

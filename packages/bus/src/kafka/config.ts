@@ -58,7 +58,7 @@ export const kafkaBusConfigSchema = z
     compression: z
       .enum(KAFKA_COMPRESSIONS)
       .default('zstd')
-      .describe('Compression of produce requests. zstd shrinks event batches about tenfold, which saves the checksum, socket and broker disk work on both sides; `none` for brokers older than Kafka 2.1. Messages that are zstd frames already (edges\' signed batches with `edge.batch.compression: zstd`) go in requests of their own, not compressed again.'),
+      .describe('Compression of produce requests. zstd shrinks event batches about tenfold, which saves the checksum, socket and broker disk work on both sides; `none` for brokers older than Kafka 2.1. Messages compressed already (edges\' signed batches with `edge.batch.compression: zstd`) go in requests of their own, not compressed again.'),
     maxBatchMessages: z.number().int().min(1).max(1_000_000).default(10_000).describe('Most messages in one produce request; a full batch is sent without waiting for `lingerMs`.'),
     maxBatchBytes: z
       .number()

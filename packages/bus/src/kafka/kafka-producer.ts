@@ -1,5 +1,5 @@
 import { describeError, errorCode, type Logger, type OncePerInterval } from '@vigil/runtime';
-import { isZstdFrame } from '@vigil/schema';
+import { isPrecompressed } from '@vigil/schema';
 import { Partitioners, type CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { BusProducer, OutgoingMessage } from '../bus.ts';
 import { busErrors } from '../errors.ts';
@@ -92,7 +92,7 @@ export class KafkaProducer implements BusProducer {
       if (kafka.partition !== undefined) await this.#checkPartition(topic, kafka.partition, partitions);
       converted.push(kafka);
       bytes += size;
-      precompressed &&= Buffer.isBuffer(kafka.value) && isZstdFrame(kafka.value);
+      precompressed &&= Buffer.isBuffer(kafka.value) && isPrecompressed(kafka.value);
     }
     try {
       await this.#batcher.add({ topic, messages: converted, bytes, precompressed });
@@ -134,7 +134,7 @@ export class KafkaProducer implements BusProducer {
     }
     this.#context.requests.inc({});
     try {
-      // zstd frames (the edges' signed batches) do not shrink further; compressing them again only costs.
+      // Compressed content (the edges' signed batches) does not shrink further; compressing it again only costs.
       const compression = sends[0]?.precompressed ? compressionType('none') : this.#context.compression;
       await producer.sendBatch({ topicMessages, acks: -1, timeout: this.#context.requestTimeoutMs, compression });
     } catch (error) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PackedEventsWriter, ScratchBuffer, decodeEventBatch, decodeSignedBatch, eventId, type EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, ScratchBuffer, decodeEventBatch, decodeSignedBatch, eventBatchBytes, eventId, type EcsEvent } from '@vigil/schema';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TEST_EDGE_ID, testDeps, testIdentity } from '../test-support.ts';
 import { OpenBatch } from './open-batch.ts';
@@ -19,7 +19,7 @@ function context(compression: 'zstd' | 'none'): SealContext {
   return { edgeId: TEST_EDGE_ID, bootId: deps.bootId, signer: deps.signer, sequence: deps.sequence, maxBatchBytes: MAX_BATCH_BYTES, now: () => 1_795_525_840_322, packed: new PackedEventsWriter(), compression, signed: new ScratchBuffer() };
 }
 
-const decoded = (batch: SealedBatch): EcsEvent[] => decodeEventBatch(decodeSignedBatch(batch.bytes).batch).events.map((event) => JSON.parse(Buffer.from(event).toString()) as EcsEvent);
+const decoded = (batch: SealedBatch): EcsEvent[] => decodeEventBatch(eventBatchBytes(decodeSignedBatch(batch.bytes))).events.map((event) => JSON.parse(Buffer.from(event).toString()) as EcsEvent);
 
 describe('OpenBatch', () => {
   it('stamps each event as it is added, under the sequence number taken with the first', () => {
@@ -74,7 +74,7 @@ describe('OpenBatch', () => {
     const ctx = context('zstd');
     const batch = new OpenBatch(ctx);
     batch.add({ message: 'kept' });
-    const sign = vi.spyOn(ctx.signer, 'signPacked').mockImplementationOnce(() => {
+    const sign = vi.spyOn(ctx.signer, 'signPackedCompressed').mockImplementationOnce(() => {
       throw new Error('key unreadable');
     });
     expect(() => batch.seal()).toThrow('key unreadable');

@@ -147,7 +147,7 @@ describe('sealing failures', () => {
 
   it('re-signs a batch whose signature failed under the same number, with the events that came meanwhile after it', async () => {
     const { publisher, producer, metrics, deps } = setup({ maxBatchEvents: 2 });
-    vi.spyOn(deps.signer, 'signPacked').mockImplementationOnce(() => {
+    vi.spyOn(deps.signer, 'signPackedCompressed').mockImplementationOnce(() => {
       throw new Error('key unreadable');
     });
     publisher.enqueue(line(1));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { PackedEventsWriter, ScratchBuffer, decodeEventBatch, decodeSignedBatch, type EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, ScratchBuffer, decodeEventBatch, decodeSignedBatch, eventBatchBytes, type EcsEvent } from '@vigil/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TEST_EDGE_ID, testDeps, testIdentity } from '../test-support.ts';
 import { rawBatchBytes, sealEvents, type SealContext } from './seal.ts';
@@ -25,7 +25,7 @@ describe('sealEvents', () => {
     const sealed = sealEvents(input, context('zstd'));
     expect(sealed).toHaveLength(1);
     expect(sealed[0]!.bytes.length).toBeLessThan(MAX_BATCH_BYTES);
-    const batch = decodeEventBatch(decodeSignedBatch(sealed[0]!.bytes).batch);
+    const batch = decodeEventBatch(eventBatchBytes(decodeSignedBatch(sealed[0]!.bytes)));
     expect(batch.events.reduce((sum, event) => sum + event.length, 0)).toBeGreaterThan(MAX_BATCH_BYTES);
     expect(testIdentity().verifier.verify(sealed[0]!.bytes)).toMatchObject({ ok: true });
   });
@@ -37,7 +37,7 @@ describe('sealEvents', () => {
     for (const batch of sealed) expect(batch.bytes.length).toBeLessThanOrEqual(MAX_BATCH_BYTES);
     expect(sealed.map((batch) => batch.sequence)).toEqual(sealed.map((_, i) => sealed[0]!.sequence + BigInt(i)));
     expect(sealed.reduce((sum, batch) => sum + batch.count, 0)).toBe(400);
-    const messages = sealed.flatMap((batch) => decodeEventBatch(decodeSignedBatch(batch.bytes).batch).events.map((event) => (JSON.parse(Buffer.from(event).toString()) as EcsEvent).message));
+    const messages = sealed.flatMap((batch) => decodeEventBatch(eventBatchBytes(decodeSignedBatch(batch.bytes))).events.map((event) => (JSON.parse(Buffer.from(event).toString()) as EcsEvent).message));
     expect(messages).toEqual(input.map((event) => event.message));
   });
 
@@ -45,6 +45,6 @@ describe('sealEvents', () => {
     expect(rawBatchBytes(MAX_BATCH_BYTES, 'none')).toBe(MAX_BATCH_BYTES);
     const sealed = sealEvents(events(400, (i) => `line ${i}`.padEnd(400, '.')), context('none'));
     expect(sealed.length).toBeGreaterThan(2);
-    for (const batch of sealed) expect(decodeEventBatch(decodeSignedBatch(batch.bytes).batch).events.reduce((sum, event) => sum + event.length, 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+    for (const batch of sealed) expect(decodeEventBatch(eventBatchBytes(decodeSignedBatch(batch.bytes))).events.reduce((sum, event) => sum + event.length, 0)).toBeLessThanOrEqual(MAX_BATCH_BYTES);
   });
 });

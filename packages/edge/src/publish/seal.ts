@@ -1,5 +1,5 @@
 import type { BatchSigner, SequenceCounter } from '@vigil/provenance';
-import { PackedEventsWriter, ScratchBuffer, compressSignedBatch, eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
+import { PackedEventsWriter, ScratchBuffer, eventIdAt, eventIdPrefix, type EcsEvent } from '@vigil/schema';
 
 /** What sealing needs: the edge's identity, its sequence and the batch size limit. */
 export interface SealContext {
@@ -11,9 +11,9 @@ export interface SealContext {
   now: () => number;
   /** Where a batch's events are JSON-encoded before signing; reused batch after batch. */
   packed: PackedEventsWriter;
-  /** `zstd`: the signed batch is published as one zstd frame. */
+  /** `zstd`: the batch is compressed as one zstd frame inside the signed batch, and signed as such. */
   compression: 'zstd' | 'none';
-  /** Where a batch is signed before it is compressed; reused batch after batch. */
+  /** Where a batch is encoded before it is compressed; reused batch after batch. */
   signed: ScratchBuffer;
 }
 
@@ -102,5 +102,5 @@ export function stamp(event: EcsEvent, batch: BatchStamp, position: number): str
 export function encode(context: SealContext, sequence: bigint): Buffer {
   const header = { edgeId: context.edgeId, bootId: context.bootId, sequence, sentAtMs: context.now() };
   if (context.compression === 'none') return context.signer.signPacked(header, context.packed);
-  return compressSignedBatch(context.signer.signPacked(header, context.packed, context.signed));
+  return context.signer.signPackedCompressed(header, context.packed, context.signed);
 }
