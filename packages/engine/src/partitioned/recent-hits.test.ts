@@ -43,4 +43,12 @@ describe('the hits a partition applied lately', () => {
     for (let i = 0; i < 200_000; i++) if (!recent.first(`Ab3dEf5h${i.toString(36).padStart(4, '0')}`, RULE, i % 2 === 0 ? undefined : CORRELATION, i % 3)) duplicates++;
     expect(duplicates).toBe(0);
   });
+
+  it('tells apart ids that differ only in their last characters (two FNV-1a lanes took one of these 400,000 for a duplicate)', () => {
+    const recent = new RecentHits();
+    const rules = Array.from({ length: 20 }, (_, i) => ({ id: `736b9439-10f3-4af0-a419-956e2ec093${String(i).padStart(2, '0')}` }));
+    const duplicates: number[] = [];
+    for (let i = 0; i < 400_000; i++) if (!recent.first(`8Qk79hBrYGqnTNI5${i.toString(36).padStart(4, '0')}`, rules[i % 20]!)) duplicates.push(i);
+    expect(duplicates).toEqual([]);
+  });
 });
