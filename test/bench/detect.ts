@@ -1,7 +1,7 @@
 /**
  * Detection benchmark, on one core:
  * 1. Events per CPU-second through the engine's per-event path: verify each signed batch
- *    (zstd, RSA signature, protobuf), decode each event's text, run the rules on the batch (they
+ *    (RSA signature over its zstd frame, zstd, protobuf), decode each event's text, run the rules on the batch (they
  *    read their fields from the text; an event is parsed in full only for an alert) and enrich
  *    the events that raise alerts, then apply the batch's hits in their partitions of the hits
  *    topic (correlations, alerts; the event that completes a correlation is enriched there): both
