@@ -47,21 +47,19 @@ export class BatchVerifier {
       return reject(malformed(error), null);
     }
     if (signed.algorithm !== BATCH_SIGNATURE_ALGORITHM) {
-      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_MALFORMED', { reason: `unsupported algorithm ${signed.algorithm}` }), claimedEdgeId(signed));
+      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_MALFORMED', { reason: `unsupported algorithm ${signed.algorithm}` }), claimedEdgeId(readBatch(signed)));
     }
     const trusted = this.#trust.check(signed.certificate);
-    if ('code' in trusted) return reject(trusted, claimedEdgeId(signed));
+    if ('code' in trusted) return reject(trusted, claimedEdgeId(readBatch(signed)));
     if (!verify('sha256', signedBytes(signed), trusted.certificate.publicKey, signed.signature)) {
       const batch = readBatch(signed);
-      return reject(
-        provenanceErrors.create('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE', { edgeId: trusted.edgeId, sequence: 'code' in batch ? 'unreadable' : batch.sequence.toString() }),
-        'code' in batch ? null : batch.edgeId || null,
-      );
+      const sequence = 'code' in batch ? 'unreadable' : batch.sequence.toString();
+      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_BAD_SIGNATURE', { edgeId: trusted.edgeId, sequence }), claimedEdgeId(batch));
     }
     const batch = readBatch(signed);
     if ('code' in batch) return reject(batch, trusted.edgeId);
     if (batch.edgeId !== trusted.edgeId) {
-      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_EDGE_MISMATCH', { claimed: batch.edgeId, edgeId: trusted.edgeId }), batch.edgeId || null);
+      return reject(provenanceErrors.create('VIGIL_ERR_PROVENANCE_EDGE_MISMATCH', { claimed: batch.edgeId, edgeId: trusted.edgeId }), claimedEdgeId(batch));
     }
     return { ok: true, batch, edgeId: trusted.edgeId, keyId: trusted.keyId };
   }
@@ -76,9 +74,8 @@ function readBatch(signed: SignedBatch): EventBatch | VigilError {
   }
 }
 
-/** The edge a rejected batch claims to come from, when its batch can be read. */
-function claimedEdgeId(signed: SignedBatch): string | null {
-  const batch = readBatch(signed);
+/** The edge a rejected batch claims to come from, when its batch could be read. */
+function claimedEdgeId(batch: EventBatch | VigilError): string | null {
   return 'code' in batch ? null : batch.edgeId || null;
 }
 

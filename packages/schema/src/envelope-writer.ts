@@ -7,7 +7,8 @@ import type { EventBatch } from './envelope.ts';
  * place. protobufjs would copy every event three times (a Buffer per event, the EventBatch, the
  * SignedBatch); at tens of thousands of events a second those short-lived buffers are what keeps
  * the garbage collector busy. The bytes are the same protobufjs writes (fields in number order,
- * proto3 defaults left out), and `decodeSignedBatch`/`decodeEventBatch` read them.
+ * proto3 defaults left out; a compressed batch's `zstd_batch` first, so that it is told from its
+ * first bytes), and `decodeSignedBatch`/`decodeEventBatch` read them.
  */
 
 const INITIAL_BYTES = 1024 * 1024;
@@ -130,7 +131,7 @@ export function encodeSignedEventBatch(parts: SignedBatchParts, into?: ScratchBu
 /**
  * The same with the batch compressed as one zstd frame (level 1: ECS JSON still shrinks about
  * eightfold) in `zstd_batch`, written first, and the signature made over the frame: the engine
- * checks it over a tenth of the bytes and opens only what is authentic. `scratch` holds the plain
+ * checks it over an eighth of the bytes and opens only what is authentic. `scratch` holds the plain
  * batch while it is compressed; the result is a new buffer.
  */
 export function encodeCompressedSignedEventBatch(parts: SignedBatchParts, scratch: ScratchBuffer): Buffer {
