@@ -1,7 +1,7 @@
 import { ASSET_CRITICALITIES, isUnsafeKey, threatEnrichmentSchema } from '@vigil/schema';
 import { z } from 'zod';
 import type { Correlator } from '../correlation/correlator.ts';
-import type { Entry } from '../correlation/group-state.ts';
+import { idsOf, type Entry } from '../correlation/group-state.ts';
 import { detectionErrors } from '../sigma/errors.ts';
 import type { AlertState } from './alert-document.ts';
 import type { AlertTracker } from './alert-tracker.ts';
@@ -76,7 +76,7 @@ export function takeSnapshot(correlator: Correlator, tracker: AlertTracker): Det
       key,
       values: { ...group.values },
       touched: finiteOrNull(group.touched),
-      entries: group.entries.map((entry) => [entry.t, entry.f, entry.k, [...entry.ids], entry.n, entry.w, entry.rep]),
+      entries: group.entries.map((entry) => [entry.t, entry.f, entry.k, [...idsOf(entry)], entry.n, entry.w, entry.rep]),
     });
   }
   return {
@@ -109,7 +109,7 @@ export function restoreSnapshot(input: unknown, correlator: Correlator, tracker:
   let skippedGroups = 0;
   for (const item of snapshot.correlations) {
     for (const group of item.groups) {
-      const entries: Entry[] = group.entries.map(([t, f, k, ids, n, w, rep]) => ({ t, f, k, ids, n, w, rep }));
+      const entries: Entry[] = group.entries.map(([t, f, k, ids, n, w, rep]) => ({ t, f, k, ids: ids.length === 1 ? ids[0]! : ids, n, w, rep }));
       if (!correlator.restoreGroup(item.rule, group.key, group.values, fromNullable(group.touched), entries)) skippedGroups++;
     }
   }

@@ -4,7 +4,7 @@ import { ownedText } from '../sigma/string-ownership.ts';
 import type { CorrelationInput, Ruleset } from '../sigma/ruleset.ts';
 import type { ConditionTerm, CorrelationRule } from '../sigma/types.ts';
 import { correlationFieldPath } from './field-path.ts';
-import { GroupState, type Entry, type Window } from './group-state.ts';
+import { GroupState, idsOf, type Entry, type Window } from './group-state.ts';
 import { LazyEventHit, type RuleHit } from './types.ts';
 
 /** Limits of the correlation state (see `detectionConfigSchema`). */
@@ -206,7 +206,8 @@ export class Correlator {
       return undefined;
     }
     const weight = hit.rule.kind === 'detection' ? hit.eventCount : 1;
-    const entry: Entry = { t: hit.time, f: Math.min(hit.firstTime, hit.time), k: key, ids: hit.eventIds, n: hit.eventCount, w: weight, rep: false };
+    const ids = hit.eventIds.length === 1 ? hit.eventIds[0]! : hit.eventIds;
+    const entry: Entry = { t: hit.time, f: Math.min(hit.firstTime, hit.time), k: key, ids, n: hit.eventCount, w: weight, rep: false };
     const { index, inOrder } = group.insert(entry);
     const pruned = group.prune(group.maxT - 2 * T);
     const overflow = group.entries.length - this.#options.maxEntriesPerGroup;
@@ -237,11 +238,22 @@ export class Correlator {
         this.stats.groupsEvicted++;
       }
       group = new GroupState(values, compiled.timespanMs, compiled.rule.correlation.type !== 'event_count', this.#watermark);
+      key = sharedKey(compiled, key, values);
     }
     group.touched = Math.max(group.touched, this.#watermark);
     compiled.groups.set(key, group);
     return group;
   }
+}
+
+/**
+ * A new group's key as the groups map keeps it: grouped by one field, the key is that field's
+ * value, and the string the group's values hold serves for both (a hit that came through the
+ * hits topic brings two equal strings; each group would keep both).
+ */
+function sharedKey(compiled: Compiled, key: string, values: Readonly<Record<string, string>>): string {
+  const groupBy = compiled.rule.correlation.groupBy;
+  return groupBy.length === 1 && values[groupBy[0]!] === key ? values[groupBy[0]!]! : key;
 }
 
 interface Firing {
@@ -311,7 +323,7 @@ function toHit(rule: CorrelationRule, cause: RuleHit, group: Readonly<Record<str
   for (const entry of taken) {
     eventCount += entry.n;
     firstTime = Math.min(firstTime, entry.f);
-    for (const id of entry.ids) if (eventIds.length < MAX_ALERT_EVENT_IDS) eventIds.push(id);
+    for (const id of idsOf(entry)) if (eventIds.length < MAX_ALERT_EVENT_IDS) eventIds.push(id);
   }
   // The event that completed the correlation, parsed only when something needs all of it.
   return new LazyEventHit(cause, {

@@ -4,7 +4,7 @@ import { GroupState, type Entry } from './group-state.ts';
 const TIMESPAN = 1_000;
 
 function entry(t: number, k: string | number | null, rep = false): Entry {
-  return { t, f: t, k, ids: [`e${t}`], n: 1, w: 1, rep };
+  return { t, f: t, k, ids: `e${t}`, n: 1, w: 1, rep };
 }
 
 function keyed(): GroupState {
@@ -81,6 +81,17 @@ describe('a group of a correlation', () => {
     expect(group.dropOldest(2)).toBeUndefined();
     group.insert(entry(60, 'g'));
     expect(group.takeUnreported(0, 1_000).map((taken) => taken.t)).toEqual([60]);
+  });
+
+  it('while none is reported, hands out the entries themselves: late ones in time order, dropped ones never', () => {
+    const group = keyed();
+    for (const t of [100, 300, 400]) group.insert(entry(t, `k${t}`));
+    group.insert(entry(200, 'late'));
+    group.dropOldest(1);
+    expect(group.takeUnreported(250, 350).map((taken) => taken.t)).toEqual([300]);
+    group.insert(entry(500, 'next'));
+    expect(group.takeUnreported(0, 1_000).map((taken) => taken.t)).toEqual([200, 400, 500]);
+    expect(group.entries.map((kept) => kept.rep)).toEqual([true, true, true, true]);
   });
 
   it('groups do not share their lists', () => {

@@ -13,14 +13,19 @@ export interface Entry {
   readonly f: number;
   /** value_count: the field value; temporal types: the rule's position in `rules`; event_count: null. */
   readonly k: string | number | null;
-  /** Event ids this match stands for (capped), in time order. */
-  readonly ids: readonly string[];
+  /** Event ids this match stands for (capped), in time order: one id as itself (most entries, a single event's), more as a list. */
+  readonly ids: string | readonly string[];
   /** How many events this match stands for (ids may be capped). */
   readonly n: number;
   /** What the match adds to an event_count: the event's aggregation count, or 1 for a correlation hit. */
   readonly w: number;
   /** True once the entry's events have been reported in a correlation hit. */
   rep: boolean;
+}
+
+/** An entry's event ids as a list. */
+export function idsOf(entry: Entry): readonly string[] {
+  return typeof entry.ids === 'string' ? [entry.ids] : entry.ids;
 }
 
 /** A window of entries: inclusive index range, its time span, and the measured count or distinct count. */
@@ -36,16 +41,18 @@ export class GroupState {
   readonly values: Readonly<Record<string, string>>;
   /** The watermark when the group was last touched; idle groups expire from it. */
   touched: number;
-  // Most groups hold a single entry (one failed login from an address): the lists start at the
-  // size of one rather than at the 17 slots an empty array's first push makes room for, and
-  // keys are counted in a map only once the trailing window holds two entries.
+  // Most groups hold a single entry (one failed login from an address): the list starts at the
+  // size of one rather than at the 17 slots an empty array's first push makes room for, keys are
+  // counted in a map only once the trailing window holds two entries, and the unreported entries
+  // are the entries themselves until one is reported.
   #entries: Entry[] = NO_ENTRIES;
   readonly #timespanMs: number;
   readonly #keyed: boolean;
   /** Entries per key in the trailing window; undefined while the window holds at most one entry. */
   #keyCounts: Map<string | number, number> | undefined;
   #trailingWeight = 0;
-  #pending: Entry[] = NO_ENTRIES;
+  /** The unreported entries in time order; undefined while they are all of the entries. */
+  #pending: Entry[] | undefined;
   #winStart = 0;
 
   constructor(values: Readonly<Record<string, string>>, timespanMs: number, keyed: boolean, touched: number) {
@@ -68,6 +75,8 @@ export class GroupState {
   /** Adds an entry in time order; `inOrder` is true when it is the newest. */
   insert(entry: Entry): { index: number; inOrder: boolean } {
     const entries = this.#entries;
+    // A reported entry (restored from a snapshot) ends "every entry is unreported".
+    if (entry.rep) this.#pending ??= [...entries];
     if (entries.length === 0) {
       this.#entries = [entry];
       this.#count(entry);
@@ -79,14 +88,14 @@ export class GroupState {
       const from = entry.t - this.#timespanMs;
       while (entries[this.#winStart]!.t < from) this.#uncount(entries[this.#winStart++]!);
       this.#count(entry);
-      if (!entry.rep) this.#addPending(entry, this.#pending.length);
+      if (!entry.rep) this.#addPending(entry, this.#pending?.length ?? 0);
       return { index: entries.length - 1, inOrder: true };
     }
     const index = upperBound(entries, entry.t);
     entries.splice(index, 0, entry);
     if (entry.t >= this.maxT - this.#timespanMs) this.#count(entry);
     else this.#winStart++;
-    if (!entry.rep) this.#addPending(entry, upperBound(this.#pending, entry.t));
+    if (!entry.rep) this.#addPending(entry, this.#pending === undefined ? 0 : upperBound(this.#pending, entry.t));
     return { index, inOrder: false };
   }
 
@@ -148,7 +157,7 @@ export class GroupState {
       if (!removed[i]!.rep) unreported = true;
     }
     this.#winStart = Math.max(0, this.#winStart - count);
-    if (unreported) {
+    if (unreported && this.#pending !== undefined) {
       const gone = new Set(removed);
       this.#pending = this.#pending.filter((entry) => !gone.has(entry));
     }
@@ -158,7 +167,7 @@ export class GroupState {
   takeUnreported(from: number, to: number): Entry[] {
     const taken: Entry[] = [];
     const kept: Entry[] = [];
-    for (const entry of this.#pending) {
+    for (const entry of this.#pending ?? this.#entries) {
       if (entry.t >= from && entry.t <= to) {
         entry.rep = true;
         taken.push(entry);
@@ -166,12 +175,16 @@ export class GroupState {
         kept.push(entry);
       }
     }
-    this.#pending = kept.length === 0 ? NO_ENTRIES : kept;
+    if (taken.length > 0) this.#pending = kept.length === 0 ? NO_ENTRIES : kept;
     return taken;
   }
 
-  /** Adds an unreported entry to the pending ones at `index` (the shared empty list is replaced, never changed). */
+  /**
+   * Adds an unreported entry (inserted in the entries already) to the pending ones at `index`:
+   * nothing to do while they are all of the entries; the shared empty list is replaced, never changed.
+   */
   #addPending(entry: Entry, index: number): void {
+    if (this.#pending === undefined) return;
     if (this.#pending.length === 0) this.#pending = [entry];
     else if (index === this.#pending.length) this.#pending.push(entry);
     else this.#pending.splice(index, 0, entry);
