@@ -43,28 +43,53 @@ export function templateFields(template: string | undefined): string[] {
   return [...template.matchAll(PLACEHOLDER)].map((match) => match[1]!).filter((name) => !SPECIAL.has(name));
 }
 
-function renderTemplate(template: string, input: MessageInput): string {
-  return template.replace(PLACEHOLDER, (_whole, name: string) => {
-    switch (name) {
-      case 'count':
-        return String(input.count);
-      case 'duration':
-        return formatDuration(input.lastSeen - input.firstSeen);
-      case 'timespan':
-        return input.rule.kind === 'correlation' ? input.rule.correlation.timespan : '-';
-      case 'value':
-        return input.measure === undefined ? '-' : String(input.measure);
-      case 'title':
-        return input.rule.title;
-      default:
-        return fieldValue(input, name);
-    }
-  });
+/** A template cut at its placeholders: text, then a placeholder's name and (for a field) its split path, in turn. */
+type TemplatePart = string | { readonly name: string; readonly path: readonly string[] };
+
+/** Templates cut once each (a rule pack has a few dozen). */
+const compiledTemplates = new Map<string, readonly TemplatePart[]>();
+
+function compileTemplate(template: string): readonly TemplatePart[] {
+  let parts = compiledTemplates.get(template);
+  if (parts !== undefined) return parts;
+  const cut: TemplatePart[] = [];
+  let from = 0;
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    if (match.index > from) cut.push(template.slice(from, match.index));
+    cut.push({ name: match[1]!, path: match[1]!.split('.') });
+    from = match.index + match[0].length;
+  }
+  if (from < template.length) cut.push(template.slice(from));
+  compiledTemplates.set(template, (parts = cut));
+  return parts;
 }
 
-function fieldValue(input: MessageInput, path: string): string {
-  if (Object.hasOwn(input.group, path)) return input.group[path]!;
-  const raw = readPath(input.event, path.split('.'));
+function renderTemplate(template: string, input: MessageInput): string {
+  let message = '';
+  for (const part of compileTemplate(template)) message += typeof part === 'string' ? part : placeholderValue(part, input);
+  return message;
+}
+
+function placeholderValue({ name, path }: Exclude<TemplatePart, string>, input: MessageInput): string {
+  switch (name) {
+    case 'count':
+      return String(input.count);
+    case 'duration':
+      return formatDuration(input.lastSeen - input.firstSeen);
+    case 'timespan':
+      return input.rule.kind === 'correlation' ? input.rule.correlation.timespan : '-';
+    case 'value':
+      return input.measure === undefined ? '-' : String(input.measure);
+    case 'title':
+      return input.rule.title;
+    default:
+      return fieldValue(input, name, path);
+  }
+}
+
+function fieldValue(input: MessageInput, field: string, path: readonly string[]): string {
+  if (Object.hasOwn(input.group, field)) return input.group[field]!;
+  const raw = readPath(input.event, path);
   if (Array.isArray(raw)) return raw.map((element) => scalarText(element) ?? '').join(', ') || '-';
   return scalarText(raw) ?? '-';
 }
