@@ -22,6 +22,15 @@ describe('asset inventory', () => {
     expect(table.find('unknown-host')).toBeUndefined();
   });
 
+  it('gives an address the asset of the most specific network or address that holds it', () => {
+    const table = AssetTable.parse('host,name,owner,criticality\n10.0.0.0/8,Corporate,,low\n10.20.0.0/16,Finance,,high\n10.20.30.40,Payroll,,critical\n', 'assets.csv');
+    expect(table.find('10.20.30.40')?.name).toBe('Payroll');
+    expect(table.find('10.20.99.1')?.name).toBe('Finance');
+    expect(table.find('10.99.0.1')?.name).toBe('Corporate');
+    expect(table.find('::ffff:10.20.30.40')?.name).toBe('Payroll');
+    expect(table.size).toBe(3);
+  });
+
   it('skips bad rows with their line and why, keeping the rest', () => {
     const table = AssetTable.parse(CSV, 'assets.csv');
     expect(table.problems).toEqual([

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
 import { describeError, type Component, type Logger } from '@vigil/runtime';
+import { NetworkMap } from '../../net/network-map.ts';
 import { csvRecords } from '../intel/csv-records.ts';
 import { ASSET_CRITICALITIES, type AssetCriticality } from '@vigil/schema';
 import type { AssetConfig } from './config.ts';
@@ -19,15 +19,18 @@ export interface AssetProblem {
   readonly message: string;
 }
 
-/** Assets by host name, address and network, as read from one file. */
+/**
+ * Assets by host name, address and network, as read from one file. An address belongs to the
+ * most specific network (or single address) that holds it; a later row for the same host name,
+ * address or network replaces an earlier one.
+ */
 export class AssetTable {
   readonly #byName = new Map<string, Asset>();
-  readonly #byAddress = new Map<string, Asset>();
-  readonly #networks: { list: BlockList; asset: Asset }[] = [];
+  readonly #byAddress = new NetworkMap<Asset>();
   readonly problems: AssetProblem[] = [];
 
   get size(): number {
-    return this.#byName.size + this.#byAddress.size + this.#networks.length;
+    return this.#byName.size + this.#byAddress.size;
   }
 
   /** Reads CSV (`host,name,owner,criticality` header) or JSON (array of objects); bad rows become problems. */
@@ -71,12 +74,7 @@ export class AssetTable {
 
   /** The asset an address or host name belongs to. */
   find(hostOrAddress: string): Asset | undefined {
-    const family = isIP(hostOrAddress);
-    if (family === 0) return this.#byName.get(hostOrAddress.toLowerCase());
-    const exact = this.#byAddress.get(hostOrAddress);
-    if (exact) return exact;
-    const type = family === 4 ? 'ipv4' : 'ipv6';
-    return this.#networks.find((network) => network.list.check(hostOrAddress, type))?.asset;
+    return this.#byAddress.get(hostOrAddress) ?? this.#byName.get(hostOrAddress.toLowerCase());
   }
 
   #add(at: string, host: string | undefined, name: string | undefined, owner: string | undefined, criticalityText: string | undefined): void {
@@ -86,20 +84,9 @@ export class AssetTable {
       return void this.problems.push({ at, message: `criticality must be one of ${ASSET_CRITICALITIES.join(', ')}, not ${JSON.stringify(criticalityText ?? '')}` });
     }
     const asset: Asset = { name: name ?? host, owner, criticality: criticality as AssetCriticality };
-    const [address = '', prefix] = host.split('/');
-    const family = isIP(address);
-    if (family === 0) {
-      if (prefix !== undefined) return void this.problems.push({ at, message: `${JSON.stringify(host)} is not a network` });
-      this.#byName.set(host.toLowerCase(), asset);
-    } else if (prefix === undefined) {
-      this.#byAddress.set(address, asset);
-    } else {
-      const bits = Number(prefix);
-      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) return void this.problems.push({ at, message: `${JSON.stringify(host)} is not a network` });
-      const list = new BlockList();
-      list.addSubnet(address, bits, family === 4 ? 'ipv4' : 'ipv6');
-      this.#networks.push({ list, asset });
-    }
+    if (this.#byAddress.set(host, asset)) return;
+    if (host.includes('/')) return void this.problems.push({ at, message: `${JSON.stringify(host)} is not a network` });
+    this.#byName.set(host.toLowerCase(), asset);
   }
 }
 
