@@ -236,6 +236,16 @@ function parseEvent(text: string): object {
 }
 
 function lowered(value: unknown): LoweredValue {
-  if (Array.isArray(value)) return value.map((element) => scalarText(element)?.toLowerCase());
+  if (Array.isArray(value)) return loweredList(value);
   return scalarText(value)?.toLowerCase();
+}
+
+/** A list's elements lowercased: the list itself when they all are lowercase strings already (`event.category: ["process"]`). */
+function loweredList(list: readonly unknown[]): LoweredValue {
+  for (let i = 0; i < list.length; i++) {
+    const element = list[i];
+    if (typeof element === 'string' && element.toLowerCase() === element) continue;
+    return list.map((item) => scalarText(item)?.toLowerCase());
+  }
+  return list as readonly string[];
 }

@@ -59,6 +59,20 @@ describe('JsonFieldIndex', () => {
     });
   }
 
+  it('hands out one frozen list for the same short list of scalars, and parses others each time', () => {
+    const index = new JsonFieldIndex(PATHS);
+    index.scan('{"event":{"category":["process","network"]},"process":{"args":["id",{"x":1}]}}');
+    const first = index.value(2);
+    const args = index.value(9);
+    index.scan('{"event":{"category":["process","network"]},"process":{"args":["id",{"x":1}]}}');
+    expect(index.value(2)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(first).toEqual(['process', 'network']);
+    // A list holding an object is the event's own: a new one for every event.
+    expect(index.value(9)).not.toBe(args);
+    expect(index.value(9)).toEqual(['id', { x: 1 }]);
+  });
+
   it('is reusable: the fields of one text do not leak into the next', () => {
     const index = new JsonFieldIndex(PATHS);
     index.scan('{"user":{"name":"alice"},"message":"one"}');

@@ -117,8 +117,9 @@ export class JsonFieldIndex {
         return false;
       case 110: // n
         return null;
-      case OPEN_BRACE:
       case OPEN_BRACKET:
+        return end - start <= MAX_SHARED_LIST_CHARS ? sharedList(text.slice(start, end)) : JSON.parse(text.slice(start, end));
+      case OPEN_BRACE:
         return JSON.parse(text.slice(start, end));
       default: {
         const number = Number(text.slice(start, end));
@@ -200,6 +201,25 @@ export class JsonFieldIndex {
     }
     return this.#nextBackslash < to;
   }
+}
+
+/** Lists of scalars short enough to be shared: `event.category`, `event.type` and the like, a handful of distinct values. */
+const MAX_SHARED_LIST_CHARS = 64;
+const MAX_SHARED_LISTS = 1_024;
+const sharedLists = new Map<string, readonly unknown[]>();
+
+/**
+ * A short JSON list of scalars, parsed once and handed out frozen to every event that has the
+ * same text (rules only read values). A list holding objects or lists is parsed each time.
+ */
+function sharedList(json: string): unknown {
+  const known = sharedLists.get(json);
+  if (known !== undefined) return known;
+  const list = JSON.parse(json) as unknown[];
+  if (!Array.isArray(list) || list.some((item) => item !== null && typeof item === 'object')) return list;
+  if (sharedLists.size >= MAX_SHARED_LISTS) sharedLists.clear();
+  sharedLists.set(json, Object.freeze(list));
+  return list;
 }
 
 function node(key: string): KeyNode {

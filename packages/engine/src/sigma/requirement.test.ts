@@ -90,6 +90,23 @@ describe('what a match requires', () => {
     expect(checked).toBeGreaterThan(0);
   });
 
+  it('reads a list field lowercased, the same list when it is lowercase already, from text or object', () => {
+    const yaml = 'title: lists\nid: list-rule\nlogsource: {product: linux}\ndetection: {sel: {event.category: process}, condition: sel}\n';
+    const { ruleset } = parseRuleSources([{ file: 'lists.yml', text: yaml }]);
+    const ctx = ruleset.createContext();
+    const [requirement] = requirementsOf(ruleset.detections[0]!.matcher);
+    const slot = requirement!.slot;
+    ctx.resetText('{"event":{"category":["Process","Network"]}}');
+    expect(ctx.lower(slot)).toEqual(['process', 'network']);
+    expect(meetsRequirement(ctx, requirement!)).toBe(true);
+    ctx.resetText('{"event":{"category":["process",7]}}');
+    expect(ctx.lower(slot)).toEqual(['process', '7']);
+    ctx.resetText('{"event":{"category":["file","process"]}}');
+    expect(ctx.lower(slot)).toBe(ctx.raw(slot));
+    ctx.reset({ event: { category: ['PROCESS'] } });
+    expect(ctx.lower(slot)).toEqual(['process']);
+  });
+
   it('never skips a logsource: an event that meets a pipeline condition meets one of its alternatives', async () => {
     const pack = await loadRules(BUILTIN_RULES_DIR);
     const ctx = pack.createContext();
