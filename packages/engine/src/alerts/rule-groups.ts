@@ -42,7 +42,11 @@ export class CandidateIndex {
       if (typeof value === 'string') {
         this.#mark(byLiteral.get(value), serial);
       } else if (value !== undefined) {
-        for (const element of value) if (element !== undefined) this.#mark(byLiteral.get(element), serial);
+        // Indexed: lists may be frozen (shared between events), and for-of over those allocates an iterator.
+        for (let i = 0; i < value.length; i++) {
+          const element = value[i];
+          if (element !== undefined) this.#mark(byLiteral.get(element), serial);
+        }
       }
     }
   }

@@ -230,7 +230,11 @@ function testOnSlot(slot: number, test: ValueTest): Matcher {
         const value = ctx.lower(slot);
         if (typeof value === 'string') return check(value);
         if (value === undefined) return false;
-        for (const element of value) if (element !== undefined && check(element)) return true;
+        // Indexed: lists may be frozen (shared between events), and for-of over those allocates an iterator.
+        for (let i = 0; i < value.length; i++) {
+          const element = value[i];
+          if (element !== undefined && check(element)) return true;
+        }
         return false;
       };
     }
@@ -239,8 +243,8 @@ function testOnSlot(slot: number, test: ValueTest): Matcher {
       return (ctx) => {
         const raw = ctx.raw(slot);
         if (Array.isArray(raw)) {
-          for (const element of raw) {
-            const text = scalarText(element);
+          for (let i = 0; i < raw.length; i++) {
+            const text = scalarText(raw[i]);
             if (text !== undefined && check(text)) return true;
           }
           return false;
@@ -254,7 +258,7 @@ function testOnSlot(slot: number, test: ValueTest): Matcher {
       return (ctx) => {
         const raw = ctx.raw(slot);
         if (Array.isArray(raw)) {
-          for (const element of raw) if (check(element, ctx)) return true;
+          for (let i = 0; i < raw.length; i++) if (check(raw[i], ctx)) return true;
           return false;
         }
         return raw !== undefined && raw !== null && check(raw, ctx);
